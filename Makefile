@@ -1,0 +1,59 @@
+# wiregan: make demo runs the main job on built-in defaults, make test runs the tests.
+# Both install what they need first.
+
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+WIREGAN := node bin/wiregan.js
+OUT ?= data/out
+DETECTOR ?= protodune-sp
+EVENTS ?= 4
+SEED ?= 1
+WORKERS ?= 2
+PY := /usr/bin/python3
+PY_DEBS := python3-h5py python3-numpy hdf5-tools
+
+export ONNXRUNTIME_NODE_INSTALL := skip
+
+.PHONY: install pydeps test check typecheck format demo events bench clean
+
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: node_modules/.install-stamp
+
+# Debian packages the tests read files with; installed where we are root.
+pydeps:
+	@if $(PY) -c 'import h5py, numpy' 2>/dev/null && command -v h5dump >/dev/null; then \
+	  echo "pydeps: python3-h5py, numpy and hdf5-tools present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "pydeps: installing $(PY_DEBS) with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PY_DEBS) >/dev/null) \
+	    || echo "pydeps: apt-get failed; tests that need h5py will be skipped and say so"; \
+	else \
+	  echo "pydeps: not root, cannot install $(PY_DEBS); tests that need h5py will be skipped and say so"; \
+	fi
+
+typecheck: install
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+
+check: install
+	$(NODE_BIN)/prettier --check .
+
+format: install
+	$(NODE_BIN)/prettier --write .
+
+test: install pydeps check typecheck
+	$(NODE_BIN)/mocha 'test/**/*.test.ts'
+
+events: install
+	$(WIREGAN) simulate --detector $(DETECTOR) --events $(EVENTS) --seed $(SEED) \
+	  --workers $(WORKERS) --out $(OUT)/events.h5 --force
+
+demo: events
+
+bench: install pydeps
+	node --import tsx bench/run.ts
+
+clean:
+	rm -rf $(OUT) dist

@@ -1,0 +1,36 @@
+/**
+ * The `wiregan` command: parses flags, runs one job, reports. The only
+ * place in wiregan that prints.
+ */
+import { Command, CommanderError } from 'commander';
+import { WireganError } from '../sim/errors.js';
+import { createLogger } from './log.js';
+import { registerSimulate } from './simulate.js';
+
+const program = new Command()
+  .name('wiregan')
+  .description('Simulate, translate and evaluate liquid-argon TPC wire-plane images.')
+  .option('-q, --quiet', 'only warnings and errors')
+  .option('-v, --verbose', 'debug output')
+  .showHelpAfterError()
+  .exitOverride();
+
+function logLevel(): number {
+  const opts = program.opts<{ quiet?: boolean; verbose?: boolean }>();
+  return opts.quiet ? 1 : opts.verbose ? 4 : 3;
+}
+
+registerSimulate(program, () => createLogger(logLevel()));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else if (error instanceof WireganError) {
+    createLogger(logLevel()).error(`${error.name}: ${error.message}`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}
