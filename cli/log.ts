@@ -18,7 +18,10 @@ export function formatFields(fields: Fields = {}): string {
   return Object.entries(fields)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => {
-      const text = typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(4) : String(value);
+      const text =
+        typeof value === 'number' && !Number.isInteger(value)
+          ? value.toPrecision(4)
+          : String(value);
       return `${key}=${/\s/.test(text) ? JSON.stringify(text) : text}`;
     })
     .join(' ');
@@ -26,7 +29,11 @@ export function formatFields(fields: Fields = {}): string {
 
 /** A logger at `level` 0 (errors) .. 4 (debug); 3 is the default. */
 export function createLogger(level = 3): Logger {
-  const consola: ConsolaInstance = createConsola({ level, stderr: process.stderr, stdout: process.stderr });
+  const consola: ConsolaInstance = createConsola({
+    level,
+    stderr: process.stderr,
+    stdout: process.stderr,
+  });
   const line = (message: string, fields?: Fields) => {
     const tail = formatFields(fields);
     return tail ? `${message} ${tail}` : message;

@@ -25,7 +25,9 @@ export function loadDetector(nameOrPath: string): Detector {
   if (!existsSync(path)) {
     if (isPath) throw new FileFormatError(path, 'detector file not found');
     const names = detectorPresetNames().join(', ');
-    throw new ConfigError(`unknown detector "${nameOrPath}" (presets: ${names}, or a path to a .json file)`);
+    throw new ConfigError(
+      `unknown detector "${nameOrPath}" (presets: ${names}, or a path to a .json file)`,
+    );
   }
   let json: unknown;
   try {

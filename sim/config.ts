@@ -81,7 +81,8 @@ export function overrideFromAssignment(assignment: string): Plain {
 export function combineOverrides(a: Plain, b: Plain): Plain {
   const out: Plain = { ...a };
   for (const [key, value] of Object.entries(b)) {
-    out[key] = isPlain(out[key]) && isPlain(value) ? combineOverrides(out[key] as Plain, value) : value;
+    out[key] =
+      isPlain(out[key]) && isPlain(value) ? combineOverrides(out[key] as Plain, value) : value;
   }
   return out;
 }

@@ -60,6 +60,18 @@ export function firstWirePitch(plane: WirePlane): number {
   return -0.5 * (plane.channels - 1) * plane.pitch;
 }
 
+/**
+ * Length of the plane's wire through the centre of the active volume [mm]:
+ * the chord of the y-z rectangle along the wire direction.
+ */
+export function wireLength(detector: Detector, plane: WirePlane): number {
+  const height = detector.activeVolume.y[1] - detector.activeVolume.y[0];
+  const width = detector.activeVolume.z[1] - detector.activeVolume.z[0];
+  const cos = Math.abs(Math.cos(plane.wireAngle));
+  const sin = Math.abs(Math.sin(plane.wireAngle));
+  return Math.min(cos > 0 ? height / cos : Infinity, sin > 0 ? width / sin : Infinity);
+}
+
 /** Total channel count over all planes. */
 export function channelCount(detector: Detector): number {
   return detector.planes.reduce((sum, plane) => sum + plane.channels, 0);
@@ -141,7 +153,9 @@ function asRecord(value: unknown, source: string, what: string): Record<string, 
 function rejectUnknown(obj: object, known: string[], source: string, what: string): void {
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
-      throw new ConfigError(`${source}: unknown key "${key}" in ${what} (known: ${known.join(', ')})`);
+      throw new ConfigError(
+        `${source}: unknown key "${key}" in ${what} (known: ${known.join(', ')})`,
+      );
     }
   }
 }
@@ -149,7 +163,9 @@ function rejectUnknown(obj: object, known: string[], source: string, what: strin
 function number(obj: Record<string, unknown>, key: string, where: string): number {
   const value = obj[key];
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(`${where}: "${key}" must be a finite number, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `${where}: "${key}" must be a finite number, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -20,39 +20,44 @@ import type { Detector } from './detector.js';
 import type { Rng } from './random.js';
 import { cm, mm, ms, s, us } from './units.js';
 
+/** The drift stage's configuration, as it appears in JSON. */
 export interface DriftConfig {
-  /** Drift speed [mm/ns]. */
-  readonly speed: number;
-  /** Electron lifetime [ns]; Infinity turns attachment off. */
-  readonly lifetime: number;
-  /** Longitudinal and transverse diffusion constants [mm^2/ns]. */
-  readonly diffusionLongitudinal: number;
-  readonly diffusionTransverse: number;
+  readonly speedMmPerUs: number;
+  /** Electron lifetime; 0 turns attachment off. */
+  readonly lifetimeMs: number;
+  readonly diffusionLongitudinalCm2PerS: number;
+  readonly diffusionTransverseCm2PerS: number;
   /** Binomial attachment instead of the mean. */
   readonly fluctuate: boolean;
 }
 
 /** Liquid argon at 500 V/cm (DESIGN.md; Li et al., NIM A 816 (2016)). */
 export const DEFAULT_DRIFT: DriftConfig = {
-  speed: 1.6 * mm / us,
-  lifetime: 8 * ms,
-  diffusionLongitudinal: (7.2 * cm * cm) / s,
-  diffusionTransverse: (12.0 * cm * cm) / s,
+  speedMmPerUs: 1.6,
+  lifetimeMs: 8,
+  diffusionLongitudinalCm2PerS: 7.2,
+  diffusionTransverseCm2PerS: 12.0,
   fluctuate: true,
 };
 
+/** The config in units.ts units. */
+export function driftParameters(cfg: DriftConfig) {
+  return {
+    speed: (cfg.speedMmPerUs * mm) / us,
+    lifetime: cfg.lifetimeMs > 0 ? cfg.lifetimeMs * ms : Infinity,
+    diffusionLongitudinal: (cfg.diffusionLongitudinalCm2PerS * cm * cm) / s,
+    diffusionTransverse: (cfg.diffusionTransverseCm2PerS * cm * cm) / s,
+  };
+}
+
 /** Drift time from x to the response plane [ns]. */
 export function driftTime(detector: Detector, cfg: DriftConfig, x: number): number {
-  return (x - detector.responsePlane) / cfg.speed;
+  return (x - detector.responsePlane) / driftParameters(cfg).speed;
 }
 
 /** Moves depos to the response plane; see the file header for the contract. */
-export function drift(
-  depos: Depos,
-  detector: Detector,
-  cfg: DriftConfig,
-  rng: Rng,
-): DriftedDepos {
+export function drift(depos: Depos, detector: Detector, cfg: DriftConfig, rng: Rng): DriftedDepos {
+  const { speed, lifetime, diffusionLongitudinal, diffusionTransverse } = driftParameters(cfg);
   const keep = keptIndices(depos, detector);
   const n = keep.length;
   const out = {
@@ -68,16 +73,16 @@ export function drift(
 
   for (let k = 0; k < n; k++) {
     const i = keep[k];
-    const tDrift = driftTime(detector, cfg, depos.x[i]);
-    const survival = Math.exp(-tDrift / cfg.lifetime);
+    const tDrift = (depos.x[i] - detector.responsePlane) / speed;
+    const survival = Math.exp(-tDrift / lifetime);
     out.y[k] = depos.y[i];
     out.z[k] = depos.z[i];
     out.t[k] = depos.t[i] + tDrift;
     out.electrons[k] = cfg.fluctuate
       ? rng.binomial(Math.round(depos.electrons[i]), survival)
       : depos.electrons[i] * survival;
-    out.sigmaTime[k] = Math.sqrt(2 * cfg.diffusionLongitudinal * tDrift) / cfg.speed;
-    out.sigmaTransverse[k] = Math.sqrt(2 * cfg.diffusionTransverse * tDrift);
+    out.sigmaTime[k] = Math.sqrt(2 * diffusionLongitudinal * tDrift) / speed;
+    out.sigmaTransverse[k] = Math.sqrt(2 * diffusionTransverse * tDrift);
     out.primary[k] = depos.primary[i];
   }
   return out;

@@ -137,7 +137,9 @@ export class Rng {
     }
     if (n > 200) {
       // Small variance with many trials: p or 1 - p is tiny (Poisson limit).
-      return p < 0.5 ? Math.min(n, this.poisson(n * p)) : n - Math.min(n, this.poisson(n * (1 - p)));
+      return p < 0.5
+        ? Math.min(n, this.poisson(n * p))
+        : n - Math.min(n, this.poisson(n * (1 - p)));
     }
     let k = 0;
     for (let i = 0; i < n; i++) if (this.uniform() < p) k++;

@@ -20,20 +20,21 @@ import type { Detector, WirePlane } from './detector.js';
 import { firstWirePitch, pitchCoordinate } from './detector.js';
 import type { ImpactCharge } from './impact.js';
 import { normalCdf } from './erf.js';
+import { us } from './units.js';
 
 export interface RasterConfig {
   /** Impact positions per wire pitch. */
   readonly impactsPerWire: number;
   /** Gaussian cut-off, in standard deviations. */
   readonly nSigma: number;
-  /** Time of the first tick of the frame [ns]. */
-  readonly readoutStart: number;
+  /** Time of the first tick of the frame. */
+  readonly readoutStartUs: number;
 }
 
 export const DEFAULT_RASTER: RasterConfig = {
   impactsPerWire: 10,
   nSigma: 3,
-  readoutStart: 0,
+  readoutStartUs: 0,
 };
 
 /** Bins a plane's share of the drifted depos; see the file header. */
@@ -49,7 +50,7 @@ export function rasterise(
   const ticks = detector.ticks;
   const rows = new Map<number, Float32Array>();
   const pitchAxis = { origin: pitchEdge, width: binWidth, bins };
-  const timeAxis = { origin: cfg.readoutStart, width: detector.tick, bins: ticks };
+  const timeAxis = { origin: cfg.readoutStartUs * us, width: detector.tick, bins: ticks };
 
   for (let i = 0; i < depos.count; i++) {
     const p = pitchCoordinate(plane, depos.y[i], depos.z[i]);

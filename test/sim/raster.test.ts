@@ -25,12 +25,17 @@ function oneDepo(y: number, z: number, t: number, sigmaTime: number, sigmaTransv
 
 /** Charge-weighted mean and variance of pitch [mm] and time [ns]. */
 function moments(rows: Map<number, Float32Array>, plane = detector.planes[2]) {
-  let q = 0, p1 = 0, p2 = 0, t1 = 0, t2 = 0;
+  let q = 0,
+    p1 = 0,
+    p2 = 0,
+    t1 = 0,
+    t2 = 0;
   for (const [key, row] of rows) {
     const wire = Math.floor(key / DEFAULT_RASTER.impactsPerWire);
     const impact = key % DEFAULT_RASTER.impactsPerWire;
     const p =
-      firstWirePitch(plane) + (wire + impactOffset(impact, DEFAULT_RASTER.impactsPerWire)) * plane.pitch;
+      firstWirePitch(plane) +
+      (wire + impactOffset(impact, DEFAULT_RASTER.impactsPerWire)) * plane.pitch;
     row.forEach((v, k) => {
       const t = (k + 0.5) * detector.tick;
       q += v;
@@ -47,14 +52,24 @@ function moments(rows: Map<number, Float32Array>, plane = detector.planes[2]) {
 
 describe('sim/raster', () => {
   it('keeps all the charge of a cloud inside the plane and the frame', () => {
-    const out = rasterise(oneDepo(10, 20, 1000 * us, 1 * us, 2 * mm), detector, detector.planes[2], DEFAULT_RASTER);
+    const out = rasterise(
+      oneDepo(10, 20, 1000 * us, 1 * us, 2 * mm),
+      detector,
+      detector.planes[2],
+      DEFAULT_RASTER,
+    );
     const m = moments(out.rows);
     assert.ok(Math.abs(m.q - 1e5) < 1e-6 * 1e5, `${m.q}`);
   });
 
   it('centres the cloud on its pitch coordinate and arrival time', () => {
     const plane = detector.planes[0];
-    const out = rasterise(oneDepo(300, -200, 800 * us, 1 * us, 2 * mm), detector, plane, DEFAULT_RASTER);
+    const out = rasterise(
+      oneDepo(300, -200, 800 * us, 1 * us, 2 * mm),
+      detector,
+      plane,
+      DEFAULT_RASTER,
+    );
     const m = moments(out.rows, plane);
     assert.ok(Math.abs(m.pitch - pitchCoordinate(plane, 300, -200)) < 0.02 * mm, `${m.pitch}`);
     assert.ok(Math.abs(m.time - 800 * us) < 0.01 * us, `${m.time}`);
@@ -64,7 +79,12 @@ describe('sim/raster', () => {
     const sigmaT = 1.5 * us;
     const sigmaP = 2.5 * mm;
     const plane = detector.planes[2];
-    const out = rasterise(oneDepo(0, 33, 900 * us, sigmaT, sigmaP), detector, plane, DEFAULT_RASTER);
+    const out = rasterise(
+      oneDepo(0, 33, 900 * us, sigmaT, sigmaP),
+      detector,
+      plane,
+      DEFAULT_RASTER,
+    );
     const m = moments(out.rows);
     // A Gaussian cut at 3 sigma has variance 0.9733 sigma^2; binning adds w^2 / 12.
     const cut = 0.97333;
