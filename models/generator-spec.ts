@@ -1,0 +1,170 @@
+/**
+ * The ViT-UNet generator's configuration and the list of its weights:
+ * the one contract shared by the TF.js model (models/vitunet.ts) and the
+ * ONNX export, so that a weight written by one is found by the other.
+ *
+ * Architecture, for input x [n, h, w, 1] (NHWC, tfjs) in ADC:
+ *   z = x * inputScale
+ *   input      3x3 conv 1 -> f0, LeakyReLU(0.01)
+ *   enc{i}     i = 0..L-1, f = features[i], fin = f0 (i = 0) or features[i-1]
+ *     conv1    3x3 conv fin -> f, LeakyReLU
+ *     conv2    3x3 conv f -> f, LeakyReLU            (skip_i = output)
+ *     down     2x2 stride-2 conv f -> f, LeakyReLU   ([h, w] -> [h/2, w/2])
+ *   bottleneck on the [h / 2^L, w / 2^L, fL] map (fL = features[L-1]),
+ *     every pixel a token, row-major: [n, hb, wb, fL] -> [n, hb * wb, fL]
+ *     fourier  dense 2 -> fourierFeatures on the normalised coordinates
+ *              (row, col) of each token, each in [-1, 1]
+ *              (linspace(-1, 1, hb), linspace(-1, 1, wb); a size of 1 gives 0),
+ *              then sin
+ *     proj_in  dense (fL + fourierFeatures) -> width on concat(token, sin(...))
+ *     block{j} j = 0..depth-1, pre-LayerNorm (epsilon 1e-5), ReZero:
+ *              y = x + rezero * attn(norm1(x)); x = y + rezero * ffn(norm2(y))
+ *       attn   query/key/value dense width -> width, `heads` heads of
+ *              width / heads, softmax(q k^T / sqrt(width / heads)) v,
+ *              heads concatenated in order, then out dense width -> width
+ *       ffn    dense width -> ffn, GELU (exact, erf form), dense ffn -> width
+ *       rezero one scalar per block, initialised to 0
+ *     proj_out dense width -> fL, back to [n, hb, wb, fL]
+ *   dec{i}     i = L-1..0, f = features[i], cin = fL (i = L-1) or features[i+1]
+ *     up       nearest-neighbour x2, then 3x3 conv cin -> f, LeakyReLU
+ *     conv1    3x3 conv on concat(up, skip_i) (up channels first) 2f -> f, LeakyReLU
+ *     conv2    3x3 conv f -> f, LeakyReLU
+ *   output     1x1 conv f0 -> 1, linear
+ *   y = output / inputScale (ADC)
+ * Convolutions use bias, 'same' zero padding for 3x3 (symmetric, 1 pixel)
+ * and no padding for the 2x2 stride-2 ones. No normalisation in the UNet.
+ *
+ * Layouts (tfjs): conv kernel [kh, kw, in, out], dense kernel [in, out],
+ * bias [out], LayerNorm gamma/beta [width], rezero [] (scalar).
+ */
+
+/** Sizes of the generator; every field is a config field. */
+export interface GeneratorConfig {
+  /** Tile the generator is built for, [height, width], multiples of 2^L. */
+  readonly tile: readonly [number, number];
+  /** UNet features per level, L = features.length levels. */
+  readonly features: readonly number[];
+  /** Transformer width (token size inside the bottleneck). */
+  readonly width: number;
+  /** Number of transformer blocks. */
+  readonly depth: number;
+  /** Attention heads; width must be a multiple. */
+  readonly heads: number;
+  /** Hidden size of the feed-forward layer. */
+  readonly ffn: number;
+  /** Fourier features of the positional embedding. */
+  readonly fourierFeatures: number;
+  /** Network input = ADC * inputScale; output ADC = network output / inputScale. */
+  readonly inputScale: number;
+}
+
+/** One weight: its name and its shape in tfjs layout. */
+export interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** Generator sizes: the published model and two for CPU work. */
+export const GENERATOR_PRESETS: Readonly<Record<string, GeneratorConfig>> = {
+  /** UVCGAN for LArTPC data (Torbunov et al., 2023): ~31 M parameters. */
+  paper: {
+    tile: [256, 256],
+    features: [48, 96, 192, 384],
+    width: 384,
+    depth: 12,
+    heads: 6,
+    ffn: 1536,
+    fourierFeatures: 32,
+    inputScale: 1 / 50,
+  },
+  small: {
+    tile: [128, 128],
+    features: [16, 32, 64, 128],
+    width: 128,
+    depth: 4,
+    heads: 4,
+    ffn: 256,
+    fourierFeatures: 16,
+    inputScale: 1 / 50,
+  },
+  tiny: {
+    tile: [32, 32],
+    features: [4, 8, 8, 16],
+    width: 16,
+    depth: 1,
+    heads: 2,
+    ffn: 32,
+    fourierFeatures: 4,
+    inputScale: 1 / 50,
+  },
+};
+
+function conv(name: string, k: number, cin: number, cout: number): WeightSpec[] {
+  return [
+    { name: `${name}/kernel`, shape: [k, k, cin, cout] },
+    { name: `${name}/bias`, shape: [cout] },
+  ];
+}
+
+function dense(name: string, cin: number, cout: number): WeightSpec[] {
+  return [
+    { name: `${name}/kernel`, shape: [cin, cout] },
+    { name: `${name}/bias`, shape: [cout] },
+  ];
+}
+
+function layerNorm(name: string, width: number): WeightSpec[] {
+  return [
+    { name: `${name}/gamma`, shape: [width] },
+    { name: `${name}/beta`, shape: [width] },
+  ];
+}
+
+/**
+ * Every weight of the generator, in a fixed order, named
+ * `<part>/<layer>/<kernel|bias|gamma|beta>` (e.g. `enc0/conv1/kernel`,
+ * `vit/block3/attn/query/kernel`, `vit/block3/rezero`).
+ */
+export function generatorWeightSpecs(cfg: GeneratorConfig): WeightSpec[] {
+  const f = cfg.features;
+  const levels = f.length;
+  const fL = f[levels - 1];
+  const specs: WeightSpec[] = [...conv('input', 3, 1, f[0])];
+  for (let i = 0; i < levels; i++) {
+    const fin = i === 0 ? f[0] : f[i - 1];
+    specs.push(...conv(`enc${i}/conv1`, 3, fin, f[i]));
+    specs.push(...conv(`enc${i}/conv2`, 3, f[i], f[i]));
+    specs.push(...conv(`enc${i}/down`, 2, f[i], f[i]));
+  }
+  specs.push(...dense('vit/fourier', 2, cfg.fourierFeatures));
+  specs.push(...dense('vit/proj_in', fL + cfg.fourierFeatures, cfg.width));
+  for (let j = 0; j < cfg.depth; j++) {
+    const b = `vit/block${j}`;
+    specs.push(...layerNorm(`${b}/norm1`, cfg.width));
+    for (const part of ['query', 'key', 'value', 'out']) {
+      specs.push(...dense(`${b}/attn/${part}`, cfg.width, cfg.width));
+    }
+    specs.push(...layerNorm(`${b}/norm2`, cfg.width));
+    specs.push(...dense(`${b}/ffn/dense1`, cfg.width, cfg.ffn));
+    specs.push(...dense(`${b}/ffn/dense2`, cfg.ffn, cfg.width));
+    specs.push({ name: `${b}/rezero`, shape: [] });
+  }
+  specs.push(...dense('vit/proj_out', cfg.width, fL));
+  for (let i = levels - 1; i >= 0; i--) {
+    const cin = i === levels - 1 ? fL : f[i + 1];
+    specs.push(...conv(`dec${i}/up`, 3, cin, f[i]));
+    specs.push(...conv(`dec${i}/conv1`, 3, 2 * f[i], f[i]));
+    specs.push(...conv(`dec${i}/conv2`, 3, f[i], f[i]));
+  }
+  specs.push(...conv('output', 1, f[0], 1));
+  return specs;
+}
+
+/** Total number of parameters. */
+export function generatorParameterCount(cfg: GeneratorConfig): number {
+  let total = 0;
+  for (const spec of generatorWeightSpecs(cfg)) {
+    total += spec.shape.reduce((a, b) => a * b, 1);
+  }
+  return total;
+}

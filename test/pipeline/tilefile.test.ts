@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { TileFileReader, TileFileWriter } from '../../pipeline/tilefile.js';
+import { ShapeError } from '../../sim/errors.js';
+
+const PYTHON = '/usr/bin/python3';
+
+function hasH5py(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import h5py'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Tile value at (k, r, c) of a domain: a formula the h5py check repeats. */
+function value(domain: number, k: number, r: number, c: number): number {
+  return domain * 1000 + k * 10 + r - 0.5 * c;
+}
+
+function tile(domain: number, k: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(h * w);
+  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[r * w + c] = value(domain, k, r, c);
+  return out;
+}
+
+describe('pipeline/tilefile', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wiregan-tiles-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function writeSample(path: string, nTrain: number, nTest: number): Promise<void> {
+    const writer = await TileFileWriter.create(path, {
+      tileHeight: 4,
+      tileWidth: 6,
+      source: 'synthetic',
+      config: { size: 4 },
+    });
+    for (let k = 0; k < nTrain; k++) writer.add('train', tile(0, k, 4, 6), tile(1, k, 4, 6));
+    for (let k = 0; k < nTest; k++) writer.add('test', tile(0, k, 4, 6), tile(1, k, 4, 6));
+    writer.close();
+  }
+
+  it('round-trips tiles across write batches, by index, range and batch', async () => {
+    const path = join(dir, 'tiles.h5');
+    await writeSample(path, 150, 3);
+    const reader = await TileFileReader.open(path);
+    try {
+      assert.equal(reader.count('train'), 150);
+      assert.equal(reader.count('test'), 3);
+      assert.deepEqual([reader.tileHeight, reader.tileWidth], [4, 6]);
+      assert.deepEqual(reader.read('train', 'b', 131), tile(1, 131, 4, 6));
+      const range = reader.readRange('test', 'a', 1, 3);
+      assert.deepEqual(range.subarray(24), tile(0, 2, 4, 6));
+      const batch = reader.readBatch('train', 'a', [70, 2]);
+      assert.deepEqual(batch.subarray(0, 24), tile(0, 70, 4, 6));
+      assert.deepEqual(reader.config(), { size: 4 });
+      assert.throws(() => reader.read('test', 'a', 3), /has 3 tiles/);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('writes datasets h5py reads with the formula values and one tile per chunk', async function () {
+    if (!hasH5py()) this.skip();
+    const path = join(dir, 'tiles.h5');
+    await writeSample(path, 70, 2);
+    const script = `
+import h5py, numpy as np, sys
+f = h5py.File(sys.argv[1], 'r')
+for split, n in (('train', 70), ('test', 2)):
+    for d in (0, 1):
+        ds = f[split + '/' + 'ab'[d]]
+        assert ds.shape == (n, 4, 6) and ds.dtype == np.float32, (ds.shape, ds.dtype)
+        assert ds.chunks == (1, 4, 6), ds.chunks
+        assert ds.compression is None
+        k, r, c = np.meshgrid(np.arange(n), np.arange(4), np.arange(6), indexing='ij')
+        want = (d * 1000 + k * 10 + r - 0.5 * c).astype(np.float32)
+        assert np.array_equal(ds[...], want)
+assert f.attrs['tile_height'] == 4 and f.attrs['tile_width'] == 6
+print('ok')
+`;
+    const out = execFileSync(PYTHON, ['-c', script, path], { encoding: 'utf8' });
+    assert.equal(out.trim(), 'ok');
+  });
+
+  it('rejects a wrong-size tile and leaves no file when aborted', async () => {
+    const path = join(dir, 'tiles.h5');
+    const writer = await TileFileWriter.create(path, {
+      tileHeight: 4,
+      tileWidth: 6,
+      source: 'x',
+      config: {},
+    });
+    assert.throws(() => writer.add('train', new Float32Array(5), new Float32Array(24)), ShapeError);
+    writer.abort();
+    assert.equal(existsSync(path), false);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('names the file and dataset when a split is missing', async function () {
+    if (!hasH5py()) this.skip();
+    const path = join(dir, 'partial.h5');
+    const script = `
+import h5py, numpy as np, sys
+f = h5py.File(sys.argv[1], 'w')
+f['train/a'] = np.zeros((2, 4, 4), np.float32)
+f['train/b'] = np.zeros((2, 4, 4), np.float32)
+`;
+    execFileSync(PYTHON, ['-c', script, path]);
+    await assert.rejects(TileFileReader.open(path), /partial\.h5 \(dataset test\/a\)/);
+  });
+});
