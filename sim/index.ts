@@ -79,5 +79,5 @@ export { adcPerVolt, DEFAULT_DIGITIZER, digitise } from './digitizer.js';
 
 export type { FieldConfig, SimConfig, SourceConfig } from './simconfig.js';
 export { DEFAULT_SIM } from './simconfig.js';
-export type { EventInputs, PlaneFrames, SimulatedEvent } from './event.js';
+export type { EventInputs, EventStage, PlaneFrames, SimulatedEvent, StageTimer } from './event.js';
 export { simulateEvent } from './event.js';
