@@ -47,6 +47,7 @@ test: install pydeps check typecheck
 	$(NODE_BIN)/mocha 'test/**/*.test.ts'
 
 events: install
+	mkdir -p $(OUT)
 	$(WIREGAN) simulate --detector $(DETECTOR) --events $(EVENTS) --seed $(SEED) \
 	  --workers $(WORKERS) --out $(OUT)/events.h5 --force
 

@@ -99,8 +99,10 @@ function jobFromFlags(flags: SimulateFlags): SimulateJob {
     overrides = combineOverrides(overrides, overrideFromAssignment(assignment));
   }
   const direct: Record<string, unknown> = {};
-  if (flags.source) direct.source = flags.source;
-  if (flags.placement) direct.depoPlacement = flags.placement;
+  const source: Record<string, unknown> = {};
+  if (flags.source) source.kind = flags.source;
+  if (flags.placement) source.placement = flags.placement;
+  if (Object.keys(source).length > 0) direct.source = source;
   if (!flags.noise) direct.noise = { enabled: false };
   return {
     detector: flags.detector,

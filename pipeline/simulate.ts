@@ -9,8 +9,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeConfig } from '../sim/config.js';
 import type { Detector } from '../sim/detector.js';
-import { ConfigError, FileFormatError } from '../sim/errors.js';
-import { simulateEvent, type SimulatedEvent } from '../sim/event.js';
+import { ConfigError, FileFormatError, WireganError } from '../sim/errors.js';
+import { simulateEvent, type EventInputs, type SimulatedEvent } from '../sim/event.js';
 import { DEFAULT_SIM, type SimConfig } from '../sim/simconfig.js';
 import { EventFileWriter, type EventFrame } from './eventfile.js';
 import { loadDetector } from './presets.js';
@@ -76,32 +76,53 @@ export async function runSimulation(
   job: SimulateJob,
   onProgress: (done: number) => void = () => {},
 ): Promise<SimulateSummary> {
+  checkJob(job);
   const detector = loadDetector(job.detector);
   const config = resolveSimConfig(job);
-  const header = { detector, config, seed: job.seed, version: packageVersion() };
   const truthFile = truthPath(job.out);
-  if (existsSync(truthFile) && !job.force) {
-    throw new FileFormatError(truthFile, 'exists; pass --force to overwrite');
-  }
+  refuseExisting([job.out, truthFile], job.force);
+  const inputs = loadEventInputs(detector, config);
+
+  const header = { detector, config, seed: job.seed, version: packageVersion() };
   const writer = await EventFileWriter.create(job.out, header, { force: job.force });
+  const render = job.workers > 1 ? pooledRenderer(job, inputs) : inlineRenderer(job, inputs);
   const truth: TruthRow[] = [];
   try {
-    const render =
-      job.workers > 1 ? pooledRenderer(job, config) : inlineRenderer(job, detector, config);
     let done = 0;
     for await (const result of render.events()) {
       writer.writeEvent(result.event, eventFrames(detector, result));
       result.primaries.forEach((p, index) => truth.push({ ...p, event: result.event, index }));
       onProgress(++done);
     }
-    await render.close();
     await writeTruth(truthFile, truth, { force: job.force });
   } catch (error) {
     writer.abort();
     throw error;
+  } finally {
+    await render.close();
   }
   writer.close();
   return { eventFile: job.out, truthFile, events: job.events, detector: detector.name };
+}
+
+function checkJob(job: SimulateJob): void {
+  const minimum = { events: 1, firstEvent: 0, seed: 0, workers: 1 } as const;
+  for (const [key, min] of Object.entries(minimum)) {
+    const value = job[key as keyof typeof minimum];
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new ConfigError(`simulate: ${key} must be an integer >= ${min}, got ${value}`);
+    }
+  }
+}
+
+/** Refuses to start when an output exists, unless `force`. */
+function refuseExisting(paths: string[], force: boolean): void {
+  if (force) return;
+  for (const path of paths) {
+    if (existsSync(path)) {
+      throw new FileFormatError(path, 'output exists; pass --force to overwrite it');
+    }
+  }
 }
 
 interface Renderer {
@@ -113,8 +134,7 @@ function eventNumbers(job: SimulateJob): number[] {
   return Array.from({ length: job.events }, (_, i) => job.firstEvent + i);
 }
 
-function inlineRenderer(job: SimulateJob, detector: Detector, config: SimConfig): Renderer {
-  const inputs = loadEventInputs(detector, config);
+function inlineRenderer(job: SimulateJob, inputs: EventInputs): Renderer {
   return {
     async *events() {
       for (const event of eventNumbers(job)) yield simulateEvent(inputs, job.seed, event);
@@ -125,21 +145,28 @@ function inlineRenderer(job: SimulateJob, detector: Detector, config: SimConfig)
 
 /**
  * Renders in a pool, at most two tasks per worker in flight, and yields
- * the results in event order whatever order they finish in.
+ * the results in event order whatever order they finish in. A worker's
+ * failure is reported as a WireganError naming the event.
  */
-function pooledRenderer(job: SimulateJob, config: SimConfig): Renderer {
+function pooledRenderer(job: SimulateJob, inputs: EventInputs): Renderer {
   const pool = new Piscina({
     filename: fileURLToPath(new URL('./simworker.ts', import.meta.url)),
     maxThreads: job.workers,
     minThreads: job.workers,
     execArgv: ['--import', import.meta.resolve('tsx')],
   });
-  const task = (event: number): SimulateTask => ({
-    detector: job.detector,
-    config,
-    seed: job.seed,
-    event,
-  });
+  const run = (event: number): Promise<SimulatedEvent> => {
+    const task: SimulateTask = { inputs, seed: job.seed, event };
+    const result = pool.run(task).catch((error: unknown) => {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new WireganError(`simulate: event ${event} failed in a worker: ${detail}`, {
+        cause: error,
+      });
+    });
+    // Awaited in event order below; a later failure must not go unhandled.
+    result.catch(() => {});
+    return result;
+  };
   return {
     async *events() {
       const pending: Promise<SimulatedEvent>[] = [];
@@ -147,7 +174,7 @@ function pooledRenderer(job: SimulateJob, config: SimConfig): Renderer {
       let next = 0;
       const refill = () => {
         while (next < numbers.length && pending.length < 2 * job.workers) {
-          pending.push(pool.run(task(numbers[next++])));
+          pending.push(run(numbers[next++]));
         }
       };
       refill();

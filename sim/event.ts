@@ -49,31 +49,63 @@ export interface SimulatedEvent {
   readonly primaries: Primary[];
 }
 
-/** Renders event number `event` of a run seeded with `seed`. */
-export function simulateEvent(inputs: EventInputs, seed: number, event: number): SimulatedEvent {
+/** Stages of `simulateEvent`, as `onStage` names them. */
+export type EventStage =
+  'deposits' | 'drift' | 'raster' | 'convolve-b' | 'convolve-a' | 'noise' | 'digitise';
+
+/** Elapsed wall time of one stage call [ms], for profiling. */
+export type StageTimer = (stage: EventStage, elapsedMs: number) => void;
+
+/**
+ * Renders event number `event` of a run seeded with `seed`; `onStage`,
+ * when given, receives the wall time of each stage call.
+ */
+export function simulateEvent(
+  inputs: EventInputs,
+  seed: number,
+  event: number,
+  onStage?: StageTimer,
+): SimulatedEvent {
   const { detector, config } = inputs;
+  const timed = stageClock(onStage);
   const rng = Rng.forEvent(seed, event);
-  const deposits = eventDeposits(inputs, rng);
-  const drifted = drift(deposits.depos, detector, config.drift, rng);
+  const deposits = timed('deposits', () => eventDeposits(inputs, rng));
+  const drifted = timed('drift', () => drift(deposits.depos, detector, config.drift, rng));
 
   const planes = detector.planes.map((plane) => {
-    const charge = rasterise(drifted, detector, plane, config.raster);
+    const charge = timed('raster', () => rasterise(drifted, detector, plane, config.raster));
     const response = inputs.responses[plane.index];
-    const signalB = convolveMultiwire(charge, response.b, config.convolve);
-    const signalA = convolveNearest(charge, response.a, config.convolve);
+    const signalB = timed('convolve-b', () =>
+      convolveMultiwire(charge, response.b, config.convolve),
+    );
+    const signalA = timed('convolve-a', () => convolveNearest(charge, response.a, config.convolve));
     charge.rows.clear();
     if (inputs.noise) {
-      const noise = generateNoise(inputs.noise[plane.index], plane.channels, rng);
-      addInPlace(signalA, noise);
-      addInPlace(signalB, noise);
+      const spectrum = inputs.noise[plane.index];
+      timed('noise', () => {
+        const noise = generateNoise(spectrum, plane.channels, rng);
+        addInPlace(signalA, noise);
+        addInPlace(signalB, noise);
+      });
     }
-    return {
+    return timed('digitise', () => ({
       plane,
       nearest: digitise(signalA, plane.baselineAdc, config.digitizer),
       multiwire: digitise(signalB, plane.baselineAdc, config.digitizer),
-    };
+    }));
   });
   return { event, planes, primaries: deposits.primaries };
+}
+
+/** Runs a stage, reporting its wall time when a timer is given. */
+function stageClock(onStage: StageTimer | undefined) {
+  return <T>(stage: EventStage, run: () => T): T => {
+    if (!onStage) return run();
+    const started = performance.now();
+    const result = run();
+    onStage(stage, performance.now() - started);
+    return result;
+  };
 }
 
 function eventDeposits(inputs: EventInputs, rng: Rng): EventDeposits {

@@ -13,11 +13,13 @@
  *
  * Two sources: `parseFieldResponse` for Wire-Cell JSON (already in our
  * units), and `builtinFieldResponse`, a parametric Shockley-Ramo model.
- * The model leaves out on purpose: field-line focusing around the thin
- * wires (so an electron crossing an induction plane through its own
- * wire's strip induces about 3x Garfield's on-wire peak), the faster
- * drift between the planes, charge induced before the response plane,
- * and diffusion inside the response region.
+ * The model keeps the thin-wire grid's transparency only on average (an
+ * induction plane's potentials are scaled by it, see `gridTransparency`)
+ * and leaves out on purpose: field-line focusing around each wire (so an
+ * electron crossing an induction plane through its own wire's strip
+ * still induces about twice Garfield's on-wire peak), the faster drift
+ * between the planes, charge induced before the response plane, and
+ * diffusion inside the response region.
  */
 import type { Detector } from './detector.js';
 import { ConfigError, FileFormatError } from './errors.js';
@@ -205,6 +207,8 @@ export interface BuiltinFieldConfig {
   readonly pathStep: number;
   /** Reach of a plane's weighting field above it [plane gaps]. */
   readonly shieldGaps: number;
+  /** Wire diameter [mm], for the induction planes' grid transparency. */
+  readonly wireDiameterMm: number;
 }
 
 /** ProtoDUNE-like geometry, 100 us window at 0.1 us (DESIGN.md). */
@@ -218,6 +222,7 @@ export const DEFAULT_BUILTIN_FIELD: BuiltinFieldConfig = {
   wireReach: 10,
   pathStep: 0.1,
   shieldGaps: 1,
+  wireDiameterMm: 0.152, // CuBe wire of the DUNE/ProtoDUNE APAs (DUNE FD TDR vol. IV)
 };
 
 /**
@@ -237,6 +242,12 @@ export const DEFAULT_BUILTIN_FIELD: BuiltinFieldConfig = {
  * path starts, the on-wire collection path collects exactly one electron
  * (integral -1) and induction paths integrate to exactly 0, bipolar with
  * the negative lobe first, as in Wire-Cell files.
+ *
+ * Induction planes are grids of thin wires, not strips: electrons cross
+ * them between the wires, where the weighting potential of the whole
+ * grid is only its transparency factor (`gridTransparency`, ~0.58 for
+ * ProtoDUNE), so their potentials are scaled by it. The collection
+ * plane's are not: its electrons end on the wire, at potential 1.
  */
 export function builtinFieldResponse(
   config: BuiltinFieldConfig = DEFAULT_BUILTIN_FIELD,
@@ -252,7 +263,8 @@ export function builtinFieldResponse(
       heightAbove: config.shieldGaps * gap,
       heightBelow: Math.min(location, gap),
     };
-    return builtinPlane(config, index, strip);
+    const scale = location > 0 ? gridTransparency(strip, config.wireDiameterMm * mm) : 1;
+    return builtinPlane(config, index, strip, scale);
   });
   return {
     origin: config.originMm * mm,
@@ -279,9 +291,17 @@ function checkBuiltin(config: BuiltinFieldConfig): void {
     periodUs: config.periodUs,
     pathStep: config.pathStep,
     shieldGaps: config.shieldGaps,
+    wireDiameterMm: config.wireDiameterMm,
   };
   for (const [key, value] of Object.entries(positives)) {
     if (!(value > 0)) throw new ConfigError(`${where}: ${key} must be positive, got ${value}`);
+  }
+  const thinnest = Math.min(...config.pitchMm) / Math.PI;
+  if (!(config.wireDiameterMm < thinnest)) {
+    throw new ConfigError(
+      `${where}: wireDiameterMm must be below pitch / pi = ${thinnest.toFixed(3)}, ` +
+        `got ${config.wireDiameterMm}`,
+    );
   }
   if (!Number.isInteger(config.samples) || config.samples < 1) {
     throw new ConfigError(`${where}: samples must be a positive integer, got ${config.samples}`);
@@ -292,13 +312,14 @@ function builtinPlane(
   config: BuiltinFieldConfig,
   planeId: number,
   strip: StripGeometry,
+  scale: number,
 ): PlaneResponse {
   const perHalf = Math.round(0.5 / config.pathStep);
   const paths: PathResponse[] = [];
   for (let wire = -config.wireReach; wire <= config.wireReach; wire++) {
     for (let j = 0; j <= perHalf; j++) {
       const pitchPos = (wire - 0.5 + j * config.pathStep) * strip.pitch;
-      const potential = (x: number) => weightingPotential(x, pitchPos, strip);
+      const potential = (x: number) => scale * weightingPotential(x, pitchPos, strip);
       paths.push({ pitchPos, current: driftCurrent(config, potential) });
     }
   }
@@ -323,6 +344,21 @@ function driftCurrent(config: BuiltinFieldConfig, potential: (x: number) => numb
     before = after;
   }
   return current;
+}
+
+/**
+ * Mean weighting potential, in its own plane, of a grid of thin wires of
+ * diameter d and pitch s held at 1 between grounded planes at heights H1
+ * above and H2 below: the electrostatics of a wire grid (the far field
+ * of a plate at V, plus the line-charge term near the wires) gives
+ * V = 1 / (1 + (s / 2 pi) (1/H1 + 1/H2) ln(s / (pi d))). ProtoDUNE-SP
+ * (s = H = 4.71 mm, d = 0.152 mm) gives 0.578; Garfield's U and V paths,
+ * summed over a track along the pitch, carry 0.51-0.56 e per lobe.
+ */
+export function gridTransparency(strip: StripGeometry, wireDiameter: number): number {
+  const { pitch, heightAbove, heightBelow } = strip;
+  const lineTerm = Math.log(pitch / (Math.PI * wireDiameter));
+  return 1 / (1 + (pitch / (2 * Math.PI)) * (1 / heightAbove + 1 / heightBelow) * lineTerm);
 }
 
 /** A wire as a strip electrode between grounded faces [mm]. */

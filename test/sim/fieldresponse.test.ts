@@ -7,7 +7,9 @@ import {
   DEFAULT_BUILTIN_FIELD,
   builtinFieldResponse,
   checkPlaneCount,
+  gridTransparency,
   parseFieldResponse,
+  planeById,
   weightingPotential,
 } from '../../sim/fieldresponse.js';
 import type { FieldResponse, PathResponse, PlaneResponse } from '../../sim/fieldresponse.js';
@@ -30,6 +32,29 @@ function pathAt(plane: PlaneResponse, pitches: number): PathResponse {
   const path = plane.paths.find((p) => Math.abs(p.pitchPos / plane.pitch - pitches) < 1e-6);
   assert.ok(path, `no path at ${pitches} pitches`);
   return path;
+}
+
+/**
+ * Positive and negative charge [e] of the current summed over a track
+ * along the pitch: paths cover [n - 0.5, n] for every wire n and the
+ * mirror covers the rest, so the integral over pitch is twice the
+ * trapezoid sum over the file's half cells of 0.1 pitch.
+ */
+function lobeCharges(plane: PlaneResponse, period: number) {
+  const sum = new Float64Array(plane.paths[0].current.length);
+  for (const path of plane.paths) {
+    const frac = (path.pitchPos / plane.pitch) % 0.5;
+    const edge = Math.abs(frac) < 1e-6 || Math.abs(Math.abs(frac) - 0.5) < 1e-6;
+    const weight = 2 * 0.1 * (edge ? 0.5 : 1);
+    path.current.forEach((v, k) => (sum[k] += weight * v * period));
+  }
+  let positive = 0;
+  let negative = 0;
+  for (const v of sum) {
+    if (v > 0) positive += v;
+    else negative += v;
+  }
+  return { positive, negative };
 }
 
 /** A small Wire-Cell-style field response JSON. */
@@ -232,6 +257,43 @@ describe('field response: built-in model', () => {
 
       assert.ok(Math.abs(sum - (1 - x / strip.heightAbove)) < 1e-9, `${sum}`);
     }
+  });
+
+  it("track along the pitch: each induction lobe carries Garfield's charge within 10 %", () => {
+    // A long track parallel to the wire plane and across the wires: the
+    // wire sees the integral of the response over pitch positions. Its
+    // positive lobe carries the grid's mean potential in its plane
+    // (gridTransparency), which Garfield's thin-wire field reproduces.
+    const dune = parseFieldResponse(readJsonFile(DUNE), DUNE);
+    for (const planeId of [0, 1]) {
+      const model = lobeCharges(planeById(fr, planeId, 'builtin'), period);
+      const garfield = lobeCharges(planeById(dune, planeId, DUNE), dune.period);
+
+      assert.ok(
+        Math.abs(model.positive / garfield.positive - 1) < 0.1,
+        `${planeId} ${model.positive} ${garfield.positive}`,
+      );
+      assert.ok(
+        Math.abs(model.negative / garfield.negative - 1) < 0.15,
+        `${planeId} ${model.negative} ${garfield.negative}`,
+      );
+    }
+    const collection = lobeCharges(planeById(fr, 2, 'builtin'), period);
+    assert.ok(Math.abs(collection.negative + 1) < 1e-3, `${collection.negative}`);
+  });
+
+  it('grid transparency of ProtoDUNE induction planes is 0.578 (hand computation)', () => {
+    // 1 / (1 + (s / 2 pi)(2 / H) ln(s / (pi d))), s = H = 4.71 mm, d = 0.152 mm.
+    const strip = {
+      location: 4.71 * mm,
+      pitch: 4.71 * mm,
+      heightAbove: 4.71 * mm,
+      heightBelow: 4.71 * mm,
+    };
+    const byHand = 1 / (1 + (1 / Math.PI) * Math.log(4.71 / (Math.PI * 0.152)));
+
+    assert.ok(Math.abs(byHand - 0.5785) < 1e-4);
+    assert.ok(Math.abs(gridTransparency(strip, 0.152 * mm) - byHand) < 1e-12);
   });
 
   it('rejects a response plane inside the wire planes', () => {
