@@ -10,7 +10,7 @@ EVENTS ?= 4
 SEED ?= 1
 WORKERS ?= 2
 PY := /usr/bin/python3
-PY_DEBS := python3-h5py python3-numpy hdf5-tools
+PY_DEBS := python3-h5py python3-numpy hdf5-tools python3-onnx
 
 export ONNXRUNTIME_NODE_INSTALL := skip
 
@@ -24,14 +24,14 @@ install: node_modules/.install-stamp
 
 # Debian packages the tests read files with; installed where we are root.
 pydeps:
-	@if $(PY) -c 'import h5py, numpy' 2>/dev/null && command -v h5dump >/dev/null; then \
-	  echo "pydeps: python3-h5py, numpy and hdf5-tools present"; \
+	@if $(PY) -c 'import h5py, numpy, onnx' 2>/dev/null && command -v h5dump >/dev/null; then \
+	  echo "pydeps: python3-h5py, numpy, onnx and hdf5-tools present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "pydeps: installing $(PY_DEBS) with apt-get"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PY_DEBS) >/dev/null) \
-	    || echo "pydeps: apt-get failed; tests that need h5py will be skipped and say so"; \
+	    || echo "pydeps: apt-get failed; tests that need h5py or onnx will be skipped and say so"; \
 	else \
-	  echo "pydeps: not root, cannot install $(PY_DEBS); tests that need h5py will be skipped and say so"; \
+	  echo "pydeps: not root, cannot install $(PY_DEBS); tests that need h5py or onnx will be skipped and say so"; \
 	fi
 
 typecheck: install
