@@ -47,7 +47,7 @@ const AVERAGED: readonly Averaged[] = [
   'cycleL1',
 ];
 
-/** Groups rows (in first-seen order) and averages each group. */
+/** Groups rows (in first-seen order, the `all` groups last) and averages each group. */
 export function summarise(rows: readonly MetricsRow[]): SummaryRow[] {
   const groups = new Map<string, MetricsRow[]>();
   const add = (key: string, row: MetricsRow) => {
@@ -55,8 +55,8 @@ export function summarise(rows: readonly MetricsRow[]): SummaryRow[] {
     group.push(row);
     groups.set(key, group);
   };
+  for (const row of rows) add(JSON.stringify([row.source, row.direction, row.plane]), row);
   for (const row of rows) {
-    add(JSON.stringify([row.source, row.direction, row.plane]), row);
     if (row.source === 'frames') add(JSON.stringify([row.source, row.direction, 'all']), row);
   }
   return [...groups].map(([key, group]) => {

@@ -9,7 +9,8 @@
  * fake_a = G_ba(b) against a with b as baseline, and the cycles
  * G_ba(fake_b) against a and G_ab(fake_a) against b give the cycle errors.
  * Output: one `MetricsRow` per tile and direction, and the first few tiles
- * of each direction kept as previews (input, translation, truth).
+ * with the most signal (sum |a| + sum |b|) kept as previews in both
+ * directions (input, translation, truth).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,7 @@ export interface TileEvaluationJob {
   readonly batchSize: number;
   /** Evaluate only the first this many tiles (all when undefined). */
   readonly maxTiles?: number;
-  /** Tiles of each direction kept as previews, >= 0. */
+  /** Tiles shown in the report (each in both directions), >= 0. */
   readonly previewTiles: number;
   /** onnxruntime threads per operator; 0 = its default. */
   readonly intraOpThreads: number;
@@ -79,7 +80,7 @@ async function runBatches(
   const { tileHeight: h, tileWidth: w } = reader;
   const total = Math.min(reader.count(job.split), job.maxTiles ?? Infinity);
   const rows: MetricsRow[] = [];
-  const previews: Preview[] = [];
+  const candidates: PreviewCandidate[] = [];
   const size = h * w;
 
   for (let first = 0; first < total; first += job.batchSize) {
@@ -109,17 +110,55 @@ async function runBatches(
         );
         const cycleL1 = cycleError(tile(cycled), tile(input));
         rows.push({ source: 'tiles', direction, plane: '', index, event: -1, cycleL1, ...metrics });
-        if (index < job.previewTiles) {
-          const copy = (x: Float32Array) => Float32Array.from(tile(x));
-          const [i, o, t] = [copy(input), copy(output), copy(truth)];
-          const label = `${job.split} tile ${index}`;
-          previews.push({ direction, label, h, w, input: i, output: o, truth: t, pooled: [1, 1] });
-        }
       }
+      const score = absSum(tile(realA)) + absSum(tile(realB));
+      const copy = (x: Float32Array) => Float32Array.from(tile(x));
+      keepPreview(candidates, job.previewTiles, index, score, () => {
+        return [realA, realB, fakeB, fakeA].map(copy) as PreviewTiles;
+      });
     }
     onProgress(end, total);
   }
+  const previews = candidates.flatMap(({ index, tiles: [a, b, fakeB, fakeA] }) => {
+    const label = `${job.split} tile ${index}`;
+    const common = { label, h, w, pooled: [1, 1] as const };
+    return [
+      { ...common, direction: 'a_to_b', input: a, output: fakeB, truth: b },
+      { ...common, direction: 'b_to_a', input: b, output: fakeA, truth: a },
+    ];
+  });
   return { rows, previews, tileHeight: h, tileWidth: w, tiles: total };
+}
+
+/** [real_a, real_b, fake_b, fake_a] of one tile, each [h, w]. */
+type PreviewTiles = [Float32Array, Float32Array, Float32Array, Float32Array];
+
+interface PreviewCandidate {
+  readonly index: number;
+  /** sum |a| + sum |b|: the tiles with the most signal are shown. */
+  readonly score: number;
+  readonly tiles: PreviewTiles;
+}
+
+/** Keeps the `limit` candidates of highest score, ties to the lower index, sorted. */
+function keepPreview(
+  kept: PreviewCandidate[],
+  limit: number,
+  index: number,
+  score: number,
+  tiles: () => PreviewTiles,
+): void {
+  const last = kept[kept.length - 1];
+  if (limit === 0 || (kept.length === limit && score <= last.score)) return;
+  kept.push({ index, score, tiles: tiles() });
+  kept.sort((x, y) => y.score - x.score || x.index - y.index);
+  if (kept.length > limit) kept.pop();
+}
+
+function absSum(x: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.abs(x[i]);
+  return sum;
 }
 
 async function openGenerators(job: TileEvaluationJob): Promise<[Translator, Translator]> {

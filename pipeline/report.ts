@@ -80,7 +80,10 @@ export function writeReport(dir: string, content: ReportContent): ReportFiles {
   ];
   if (content.tilePreviews.length > 0) {
     body.push('<h2>Test tiles</h2>');
-    content.tilePreviews.forEach((p, k) => body.push(previewHtml(p, `tile${k}`, content, emit)));
+    for (const p of content.tilePreviews) {
+      const stem = `${p.direction}_${p.label.replace(/[^A-Za-z0-9]+/g, '_')}`;
+      body.push(previewHtml(p, stem, content, emit));
+    }
   }
   if (content.framePreview) {
     body.push('<h2>Full frame</h2>');
@@ -223,7 +226,8 @@ ${body}
 }
 
 function formatAdc(v: number): string {
-  return Math.abs(v) >= 1 && Number.isInteger(v) ? String(v) : v.toPrecision(3);
+  if (Number.isInteger(v) || Math.abs(v) >= 10) return v.toFixed(0);
+  return v.toPrecision(2);
 }
 
 function num(v: number): string {

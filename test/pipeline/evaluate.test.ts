@@ -119,9 +119,15 @@ describe('pipeline/evaluate', function () {
       ['loss_gen_ab.png', [360, 180]],
       ['loss_disc_a.png', [360, 180]],
     ]);
-    for (let k = 0; k < 4; k++) {
-      for (const panel of ['input', 'translation', 'truth', 'difference']) {
-        expected.set(`tile${k}_${panel}.png`, [W * 16, H * 16]);
+    // The 2 preview tiles are those of largest sum |a| + sum |b|, shown both ways.
+    const score = (k: number) =>
+      [...tile(0, k), ...tile(1, k)].reduce((s, v) => s + Math.abs(v), 0);
+    const shown = [...Array(TEST_TILES).keys()].sort((x, y) => score(y) - score(x) || x - y);
+    for (const k of shown.slice(0, 2)) {
+      for (const direction of ['a_to_b', 'b_to_a']) {
+        for (const panel of ['input', 'translation', 'truth', 'difference']) {
+          expected.set(`${direction}_test_tile_${k}_${panel}.png`, [W * 16, H * 16]);
+        }
       }
     }
     const files = fs.readdirSync(reportDir).filter((f) => f.endsWith('.png'));
