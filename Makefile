@@ -14,7 +14,7 @@ PY_DEBS := python3-h5py python3-numpy hdf5-tools python3-onnx
 
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: install pydeps test check typecheck format demo events bench clean
+.PHONY: install pydeps test check typecheck format demo events evaluate bench clean
 
 node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -51,6 +51,22 @@ events: install
 	  --workers $(WORKERS) --out $(OUT)/events.h5 --force
 
 demo: events
+
+# Scores EVAL_RUN's g_ab.onnx and g_ba.onnx on EVAL_TILES (split EVAL_SPLIT)
+# and, when EVAL_TRUTH is set, EVAL_TRANSLATED against it; metrics, summary
+# and report go to EVAL_OUT, and the summary table to stdout.
+EVAL_RUN ?= runs/demo
+EVAL_TILES ?= $(OUT)/tiles.h5
+EVAL_SPLIT ?= test
+EVAL_TRUTH ?=
+EVAL_TRANSLATED ?= $(OUT)/translated.h5
+EVAL_OUT ?= $(EVAL_RUN)/eval-$(EVAL_SPLIT)
+EVAL_FLAGS ?=
+
+evaluate: install
+	$(WIREGAN) evaluate --model $(EVAL_RUN) --data $(EVAL_TILES) --split $(EVAL_SPLIT) \
+	  $(if $(EVAL_TRUTH),--truth $(EVAL_TRUTH) --translated $(EVAL_TRANSLATED)) \
+	  --out $(EVAL_OUT) --force $(EVAL_FLAGS)
 
 bench: install pydeps
 	node --import tsx bench/run.ts

@@ -54,7 +54,11 @@ export function registerEvaluate(program: Command, logger: () => Logger): void {
     .option('--batch <count>', 'tiles per inference call', '8')
     .option('--max-tiles <count>', 'evaluate only the first tiles of the split')
     .option('--preview-tiles <count>', 'tiles per direction shown in the report', '4')
-    .option('--threshold <adc>', '|x| above this is signal', String(DEFAULT_METRICS.threshold))
+    .option(
+      '--threshold <adc>',
+      '|x| above this is signal (on noisy frames, a few noise RMS)',
+      String(DEFAULT_METRICS.threshold),
+    )
     .option('--linear-threshold <adc>', 'linear range c of the symlog colour scale', '3')
     .option('--threads <count>', 'onnxruntime threads per operator (0: its default)', '0')
     .option('--json', 'print the summary as JSON instead of a table')
