@@ -81,7 +81,6 @@ async function runBatches(
   const total = Math.min(reader.count(job.split), job.maxTiles ?? Infinity);
   const rows: MetricsRow[] = [];
   const candidates: PreviewCandidate[] = [];
-  const size = h * w;
 
   for (let first = 0; first < total; first += job.batchSize) {
     const end = Math.min(total, first + job.batchSize);
@@ -93,32 +92,12 @@ async function runBatches(
     const recA = await gba.translate(fakeB, n);
     const fakeA = await gba.translate(realB, n);
     const recB = await gab.translate(fakeA, n);
-
-    for (let k = 0; k < n; k++) {
-      const tile = (x: Float32Array) => x.subarray(k * size, (k + 1) * size);
-      const index = first + k;
-      for (const [direction, input, output, truth, cycled] of [
-        ['a_to_b', realA, fakeB, realB, recA],
-        ['b_to_a', realB, fakeA, realA, recB],
-      ] as const) {
-        const metrics = compareImages(
-          tile(input),
-          tile(output),
-          tile(truth),
-          { n: 1, h, w },
-          job.metrics,
-        );
-        const cycleL1 = cycleError(tile(cycled), tile(input));
-        rows.push({ source: 'tiles', direction, plane: '', index, event: -1, cycleL1, ...metrics });
-      }
-      const score = absSum(tile(realA)) + absSum(tile(realB));
-      const copy = (x: Float32Array) => Float32Array.from(tile(x));
-      keepPreview(candidates, job.previewTiles, index, score, () => {
-        return [realA, realB, fakeB, fakeA].map(copy) as PreviewTiles;
-      });
-    }
+    const batch: Batch = { first, n, h, w, realA, realB, fakeB, fakeA, recA, recB };
+    rows.push(...scoreBatch(job, batch));
+    for (let k = 0; k < n; k++) keepPreview(candidates, job.previewTiles, batch, k);
     onProgress(end, total);
   }
+
   const previews = candidates.flatMap(({ index, tiles: [a, b, fakeB, fakeA] }) => {
     const label = `${job.split} tile ${index}`;
     const common = { label, h, w, pooled: [1, 1] as const };
@@ -128,6 +107,45 @@ async function runBatches(
     ];
   });
   return { rows, previews, tileHeight: h, tileWidth: w, tiles: total };
+}
+
+/** One batch of tiles [n, h, w] and their translations, from tile `first` on. */
+interface Batch {
+  readonly first: number;
+  readonly n: number;
+  readonly h: number;
+  readonly w: number;
+  readonly realA: Float32Array;
+  readonly realB: Float32Array;
+  readonly fakeB: Float32Array;
+  readonly fakeA: Float32Array;
+  readonly recA: Float32Array;
+  readonly recB: Float32Array;
+}
+
+/** Tile k of a batch array, [h, w]. */
+function tileOf(batch: Batch, x: Float32Array, k: number): Float32Array {
+  const size = batch.h * batch.w;
+  return x.subarray(k * size, (k + 1) * size);
+}
+
+function scoreBatch(job: TileEvaluationJob, batch: Batch): MetricsRow[] {
+  const { h, w, realA, realB, fakeB, fakeA, recA, recB } = batch;
+  const rows: MetricsRow[] = [];
+  for (let k = 0; k < batch.n; k++) {
+    const tile = (x: Float32Array) => tileOf(batch, x, k);
+    for (const [direction, input, output, truth, cycled] of [
+      ['a_to_b', realA, fakeB, realB, recA],
+      ['b_to_a', realB, fakeA, realA, recB],
+    ] as const) {
+      const shape = { n: 1, h, w };
+      const metrics = compareImages(tile(input), tile(output), tile(truth), shape, job.metrics);
+      const cycleL1 = cycleError(tile(cycled), tile(input));
+      const index = batch.first + k;
+      rows.push({ source: 'tiles', direction, plane: '', index, event: -1, cycleL1, ...metrics });
+    }
+  }
+  return rows;
 }
 
 /** [real_a, real_b, fake_b, fake_a] of one tile, each [h, w]. */
@@ -140,17 +158,18 @@ interface PreviewCandidate {
   readonly tiles: PreviewTiles;
 }
 
-/** Keeps the `limit` candidates of highest score, ties to the lower index, sorted. */
-function keepPreview(
-  kept: PreviewCandidate[],
-  limit: number,
-  index: number,
-  score: number,
-  tiles: () => PreviewTiles,
-): void {
+/**
+ * Offers tile k of a batch to the kept candidates: keeps the `limit` of
+ * highest score, ties to the lower index, sorted; copies only what it keeps.
+ */
+function keepPreview(kept: PreviewCandidate[], limit: number, batch: Batch, k: number): void {
+  const tile = (x: Float32Array) => tileOf(batch, x, k);
+  const score = absSum(tile(batch.realA)) + absSum(tile(batch.realB));
   const last = kept[kept.length - 1];
   if (limit === 0 || (kept.length === limit && score <= last.score)) return;
-  kept.push({ index, score, tiles: tiles() });
+  const arrays = [batch.realA, batch.realB, batch.fakeB, batch.fakeA];
+  const tiles = arrays.map((x) => Float32Array.from(tile(x))) as PreviewTiles;
+  kept.push({ index: batch.first + k, score, tiles });
   kept.sort((x, y) => y.score - x.score || x.index - y.index);
   if (kept.length > limit) kept.pop();
 }

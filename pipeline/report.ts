@@ -104,29 +104,33 @@ function previewHtml(p: Preview, stem: string, content: ReportContent, emit: Emi
     linearThreshold: content.linearThreshold,
     vmax: maxAbs([p.input, p.output, p.truth]),
   };
-  const factor =
-    p.pooled[0] * p.pooled[1] > 1
-      ? 1
-      : Math.max(1, Math.floor(TILE_DISPLAY_PX / Math.max(p.h, p.w)));
+  const pooled = p.pooled[0] * p.pooled[1] > 1;
+  const factor = pooled ? 1 : Math.max(1, Math.floor(TILE_DISPLAY_PX / Math.max(p.h, p.w)));
   const panels = [p.input, p.output, p.truth, difference].map((data, k) => {
     const file = `${stem}_${PANELS[k]}.png`;
     emit(file, imageToPng({ data, h: p.h, w: p.w }, scale, factor), p.w * factor, p.h * factor);
-    return `<figure><img src="${file}" alt="${PANELS[k]}"><figcaption>${PANELS[k]}</figcaption></figure>`;
+    return figure(file, PANELS[k]);
   });
 
-  const shown =
-    p.pooled[0] * p.pooled[1] > 1
-      ? `shrunk for display by max-abs pooling over blocks of ${p.pooled[0]} wires x ` +
-        `${p.pooled[1]} ticks (each pixel shows the value of largest magnitude in its block)`
-      : `each value drawn as ${factor} x ${factor} pixels`;
+  const shown = pooled
+    ? `shrunk for display by max-abs pooling over blocks of ${p.pooled[0]} wires x ` +
+      `${p.pooled[1]} ticks (each pixel shows the value of largest magnitude in its block)`
+    : `each value drawn as ${factor} x ${factor} pixels`;
+  const c = content.linearThreshold;
+  const vmax = scale.vmax.toPrecision(4);
   const caption =
-    `${escape(p.direction)}, ${escape(p.label)}: rows are wires, columns are ticks; ${shown}. ` +
-    `Difference = translation - truth. Colour: sign(x) log10(1 + |x| / ${content.linearThreshold} ADC), ` +
-    `from -${scale.vmax.toPrecision(4)} to +${scale.vmax.toPrecision(4)} ADC.`;
+    `${escape(p.direction)}, ${escape(p.label)}: rows are wires, columns are ticks; ` +
+    `${shown}. Difference = translation - truth. ` +
+    `Colour: sign(x) log10(1 + |x| / ${c} ADC), from -${vmax} to +${vmax} ADC.`;
   return (
     `<div class="preview"><div class="panels">${panels.join('')}</div>` +
     `${colourbarHtml(scale)}<p class="caption">${caption}</p></div>`
   );
+}
+
+function figure(file: string, caption: string): string {
+  const text = escape(caption);
+  return `<figure><img src="${file}" alt="${text}"><figcaption>${text}</figcaption></figure>`;
 }
 
 function colourbarHtml(scale: SymlogScale): string {
@@ -200,7 +204,8 @@ function summaryHtml(rows: readonly SummaryRow[]): string {
 }
 
 function factsHtml(facts: ReadonlyArray<readonly [string, string]>): string {
-  return `<ul>${facts.map(([k, v]) => `<li>${escape(k)}: <code>${escape(v)}</code></li>`).join('')}</ul>`;
+  const items = facts.map(([k, v]) => `<li>${escape(k)}: <code>${escape(v)}</code></li>`);
+  return `<ul>${items.join('')}</ul>`;
 }
 
 function page(title: string, body: string): string {

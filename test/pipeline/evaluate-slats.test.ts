@@ -24,9 +24,11 @@ a = np.stack([load('fake', n) for n in names]); b = np.stack([load('real', n) fo
 with h5py.File(out, 'w') as f:
     for split, n in (('train', 0), ('test', count)):
         for d, x in (('a', a), ('b', b)):
-            f.create_dataset(split + '/' + d, data=x[:n], maxshape=(None, 256, 256), chunks=(1, 256, 256))
+            f.create_dataset(split + '/' + d, data=x[:n], maxshape=(None, 256, 256),
+                             chunks=(1, 256, 256))
 print(json.dumps({'l1': float(np.abs(a - b).mean()), 'l2': float(((a - b) ** 2).mean()),
-                  'nz_a': float((np.abs(a) > 0.5).mean()), 'nz_b': float((np.abs(b) > 0.5).mean())}))
+                  'nz_a': float((np.abs(a) > 0.5).mean()),
+                  'nz_b': float((np.abs(b) > 0.5).mean())}))
 `;
 
 function hasH5py(): boolean {

@@ -108,7 +108,7 @@ describe('pipeline/evaluate', function () {
     assert.equal(summary.summary.length, 2);
   });
 
-  it('writes a report whose PNGs decode at the sizes of tiles, colour bar and loss plots', async () => {
+  it('writes a report whose PNGs decode at the tile, colour-bar and loss-plot sizes', async () => {
     const outDir = path.join(dir, 'eval-report');
     const result = await runEvaluation({ ...baseJob(dir), outDir });
     const reportDir = path.dirname(result.reportFile);
