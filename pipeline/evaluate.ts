@@ -5,8 +5,9 @@
  *
  * Output folder (written whole under a temporary name, then renamed):
  * - `metrics.arrow`: one row per image (pipeline/metricstable.ts);
- * - `summary.json`: the summary rows (pipeline/evalsummary.ts) and the
- *   job;
+ * - `summary.json`: the summary rows (pipeline/evalsummary.ts), the last
+ *   training step in the run's history (null without one) and the job;
+ *   NaN values are written as null;
  * - `report/index.html` with its PNGs (pipeline/report.ts), with the
  *   run's loss curves when the run folder has `history.arrow`.
  * The summary is also returned, for the caller to print.
@@ -132,9 +133,11 @@ async function evaluateInto(
   const summary = summarise(rows);
   const runDir = job.runDir ?? job.tiles?.modelDir;
   const history = runDir ? readLossHistory(path.join(runDir, EVALUATION_FILES.history)) : null;
+  const steps = history && history.step.length > 0 ? history.step[history.step.length - 1] : null;
+  if (steps !== null) facts.push(['training steps (last in history)', String(steps)]);
   const files = outputFiles(job.outDir);
   fs.writeFileSync(path.join(dir, EVALUATION_FILES.metrics), metricsTableBytes(rows));
-  const record = { summary, job: { ...job, outDir: undefined, force: undefined } };
+  const record = { summary, steps, job: { ...job, outDir: undefined, force: undefined } };
   fs.writeFileSync(
     path.join(dir, EVALUATION_FILES.summary),
     JSON.stringify(record, null, 2) + '\n',

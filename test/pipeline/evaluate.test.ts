@@ -106,6 +106,7 @@ describe('pipeline/evaluate', function () {
     assert.equal(ba.images, TEST_TILES);
     const summary = JSON.parse(fs.readFileSync(result.summaryFile, 'utf8'));
     assert.equal(summary.summary.length, 2);
+    assert.equal(summary.steps, 30);
   });
 
   it('writes a report whose PNGs decode at the tile, colour-bar and loss-plot sizes', async () => {
