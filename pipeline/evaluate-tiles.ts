@@ -50,7 +50,7 @@ export interface TileEvaluation {
   readonly tiles: number;
 }
 
-/** Runs the job; `onProgress(done, total)` after each batch. */
+/** Runs the job with the run's ONNX generators; `onProgress(done, total)` after each batch. */
 export async function evaluateTiles(
   job: TileEvaluationJob,
   onProgress: (done: number, total: number) => void = () => {},
@@ -58,15 +58,30 @@ export async function evaluateTiles(
   checkJob(job);
   const [gab, gba] = await openGenerators(job);
   try {
-    const reader = await TileFileReader.open(job.tileFile);
-    try {
-      checkTiles(job, reader, gab);
-      return await runBatches(job, reader, gab, gba, onProgress);
-    } finally {
-      reader.close();
-    }
+    return await evaluateTilesWith(job, { gab, gba }, onProgress);
   } finally {
     await Promise.all([gab.close(), gba.close()]);
+  }
+}
+
+/**
+ * Runs the job with given generators (e.g. ones still in training);
+ * `job.modelDir` only names them in messages. The caller owns and closes
+ * the translators.
+ */
+export async function evaluateTilesWith(
+  job: TileEvaluationJob,
+  generators: { readonly gab: Translator; readonly gba: Translator },
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<TileEvaluation> {
+  checkJob(job);
+  const reader = await TileFileReader.open(job.tileFile);
+  try {
+    checkTiles(job, reader, generators.gab);
+    checkTiles(job, reader, generators.gba);
+    return await runBatches(job, reader, generators.gab, generators.gba, onProgress);
+  } finally {
+    reader.close();
   }
 }
 
