@@ -17,7 +17,7 @@ import path from 'node:path';
 import { colourbarTicks, normalise, type SymlogScale } from './colormap.js';
 import type { SummaryRow } from './evalsummary.js';
 import { colourbarPng, imageToPng, maxAbs } from './imagepng.js';
-import { linePlotPng } from './lineplot.js';
+import { LIGHT_LINE_COLOUR, linePlotPng, movingAverage } from './lineplot.js';
 import type { LossHistory } from './runhistory.js';
 
 /** Input, translation and truth of one image, each row-major [h, w] ADC. */
@@ -62,6 +62,8 @@ const TILE_DISPLAY_PX = 256;
 const COLOURBAR_PX: readonly [number, number] = [256, 12];
 const LOSS_PLOT_PX: readonly [number, number] = [360, 180];
 const PANELS = ['input', 'translation', 'truth', 'difference'] as const;
+/** Loss curves are smoothed over 1/this of their length. */
+const SMOOTHING_POINTS = 50;
 
 /** Writes the report into the existing folder `dir`. */
 export function writeReport(dir: string, content: ReportContent): ReportFiles {
@@ -150,7 +152,9 @@ function lossHtml(history: LossHistory | null, emit: Emit): string {
   }
   const [width, height] = LOSS_PLOT_PX;
   const plots = [...history.losses].map(([name, values]) => {
-    const plot = linePlotPng(history.step, values, width, height);
+    const window = Math.max(1, Math.round(values.length / SMOOTHING_POINTS));
+    const series = [{ y: values, colour: LIGHT_LINE_COLOUR }, { y: movingAverage(values, window) }];
+    const plot = linePlotPng(history.step, series, width, height);
     const file = emit(`loss_${name.replace(/[^A-Za-z0-9_]/g, '_')}.png`, plot.png, width, height);
     const [y0, y1] = plot.yRange.map((v) => v.toPrecision(4));
     const [x0, x1] = plot.xRange;
@@ -161,7 +165,8 @@ function lossHtml(history: LossHistory | null, emit: Emit): string {
   });
   return (
     `<h2>Loss curves</h2><p>Each loss against training step, linear axes spanning its ` +
-    `range.</p><div class="panels">${plots.join('')}</div>`
+    `range: light, each logged value; dark, the trailing mean over 1/${SMOOTHING_POINTS} of ` +
+    `the run.</p><div class="panels">${plots.join('')}</div>`
   );
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 
 import { colourbarPng, imageToPng, maxAbs, maxAbsPool } from '../../pipeline/imagepng.js';
-import { linePlotPng } from '../../pipeline/lineplot.js';
+import { LIGHT_LINE_COLOUR, linePlotPng, movingAverage } from '../../pipeline/lineplot.js';
 import { ShapeError } from '../../sim/errors.js';
 
 function pixel(png: PNG, x: number, y: number): number[] {
@@ -57,5 +57,22 @@ describe('pipeline/imagepng and lineplot', () => {
     assert.deepEqual(pixel(line, 1, 18), [31, 119, 180, 255]);
     assert.deepEqual(pixel(line, 38, 1), [31, 119, 180, 255]);
     assert.deepEqual(pixel(line, 38, 18), [255, 255, 255, 255]);
+
+    // Two series share the y range; the last is drawn on top.
+    const both = linePlotPng(
+      [0, 1],
+      [{ y: [0, 1], colour: LIGHT_LINE_COLOUR }, { y: [3, 3] }],
+      40,
+      20,
+    );
+    assert.deepEqual(both.yRange, [0, 3]);
+    const twice = PNG.sync.read(both.png);
+    assert.deepEqual(pixel(twice, 1, 18), [...LIGHT_LINE_COLOUR, 255]);
+    assert.deepEqual(pixel(twice, 20, 1), [31, 119, 180, 255]);
+  });
+
+  it('smooths with a trailing mean that skips NaN', () => {
+    // Window 2: [1], [1, 3], [3, NaN], [NaN, 7] -> 1, 2, 3, 7.
+    assert.deepEqual(Array.from(movingAverage([1, 3, NaN, 7], 2)), [1, 2, 3, 7]);
   });
 });
