@@ -8,9 +8,11 @@
  * fake_b = G_ab(a) is scored against b with a as the do-nothing baseline,
  * fake_a = G_ba(b) against a with b as baseline, and the cycles
  * G_ba(fake_b) against a and G_ab(fake_a) against b give the cycle errors.
- * Output: one `MetricsRow` per tile and direction, and the first few tiles
- * with the most signal (sum |a| + sum |b|) kept as previews in both
- * directions (input, translation, truth).
+ * Output: one `MetricsRow` per tile and direction, and the few tiles with
+ * the most signal (sum |a| + sum |b|) kept as previews in both directions
+ * (input, translation, truth). Memory: one batch and the previews.
+ * Left out: unpaired tiles (every metric needs the paired truth) and
+ * shuffling (tiles are taken in file order, the first `maxTiles`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
