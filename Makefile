@@ -10,11 +10,11 @@ EVENTS ?= 4
 SEED ?= 1
 WORKERS ?= 2
 PY := /usr/bin/python3
-PY_DEBS := python3-h5py python3-numpy hdf5-tools
+PY_DEBS := python3-h5py python3-numpy hdf5-tools python3-onnx
 
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: install pydeps test check typecheck format demo events bench clean
+.PHONY: install pydeps test check typecheck format demo events evaluate bench clean
 
 node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -24,14 +24,14 @@ install: node_modules/.install-stamp
 
 # Debian packages the tests read files with; installed where we are root.
 pydeps:
-	@if $(PY) -c 'import h5py, numpy' 2>/dev/null && command -v h5dump >/dev/null; then \
-	  echo "pydeps: python3-h5py, numpy and hdf5-tools present"; \
+	@if $(PY) -c 'import h5py, numpy, onnx' 2>/dev/null && command -v h5dump >/dev/null; then \
+	  echo "pydeps: python3-h5py, numpy, onnx and hdf5-tools present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "pydeps: installing $(PY_DEBS) with apt-get"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PY_DEBS) >/dev/null) \
-	    || echo "pydeps: apt-get failed; tests that need h5py will be skipped and say so"; \
+	    || echo "pydeps: apt-get failed; tests that need h5py or onnx will be skipped and say so"; \
 	else \
-	  echo "pydeps: not root, cannot install $(PY_DEBS); tests that need h5py will be skipped and say so"; \
+	  echo "pydeps: not root, cannot install $(PY_DEBS); tests that need h5py or onnx will be skipped and say so"; \
 	fi
 
 typecheck: install
@@ -52,6 +52,22 @@ events: install
 	  --workers $(WORKERS) --out $(OUT)/events.h5 --force
 
 demo: events
+
+# Scores EVAL_RUN's g_ab.onnx and g_ba.onnx on EVAL_TILES (split EVAL_SPLIT)
+# and, when EVAL_TRUTH is set, EVAL_TRANSLATED against it; metrics, summary
+# and report go to EVAL_OUT, and the summary table to stdout.
+EVAL_RUN ?= runs/demo
+EVAL_TILES ?= $(OUT)/tiles.h5
+EVAL_SPLIT ?= test
+EVAL_TRUTH ?=
+EVAL_TRANSLATED ?= $(OUT)/translated.h5
+EVAL_OUT ?= $(EVAL_RUN)/eval-$(EVAL_SPLIT)
+EVAL_FLAGS ?=
+
+evaluate: install
+	$(WIREGAN) evaluate --model $(EVAL_RUN) --data $(EVAL_TILES) --split $(EVAL_SPLIT) \
+	  $(if $(EVAL_TRUTH),--truth $(EVAL_TRUTH) --translated $(EVAL_TRANSLATED)) \
+	  --out $(EVAL_OUT) --force $(EVAL_FLAGS)
 
 bench: install pydeps
 	node --import tsx bench/run.ts

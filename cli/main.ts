@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { WireganError } from '../sim/errors.js';
 import { createLogger } from './log.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerSimulate } from './simulate.js';
 
 const program = new Command()
@@ -21,6 +22,7 @@ function logLevel(): number {
 }
 
 registerSimulate(program, () => createLogger(logLevel()));
+registerEvaluate(program, () => createLogger(logLevel()));
 
 try {
   await program.parseAsync(process.argv);
