@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 
 import { readJsonFile } from '../../pipeline/jsonfile.js';
 import { depoPlacement, parseDepoFile } from '../../sim/depofile.js';
-import { FileFormatError } from '../../sim/errors.js';
+import { ConfigError, FileFormatError } from '../../sim/errors.js';
 import { presetDetector } from '../helpers/detectors.js';
 
 const G4TUPLE = '../shared/data/realdata/g4tuple-qsn-v1-fixed.json.bz2';
@@ -75,6 +75,13 @@ describe('depofile: Wire-Cell depo JSON (g4tuple-qsn-v1-fixed)', () => {
       assert.ok(Math.abs(0.5 * (min + max) - 0.5 * (lo + hi)) < 1e-6);
       assert.ok(Math.abs(max - min - (fileMax - fileMin)) < 1e-6);
     }
+  });
+
+  it('rejects an unknown placement as a config error naming source.placement', () => {
+    assert.throws(
+      () => depoPlacement('middle', detector),
+      (e: unknown) => e instanceof ConfigError && /source\.placement.*"middle"/.test(e.message),
+    );
   });
 
   it('names the file and the entry of a bad depo', () => {
