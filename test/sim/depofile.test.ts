@@ -34,7 +34,8 @@ describe('depofile: Wire-Cell depo JSON (g4tuple-qsn-v1-fixed)', () => {
 
   before(() => {
     json = readJsonFile(G4TUPLE);
-    reference = JSON.parse(execFileSync(PYTHON, ['-c', PY_SUMMARY, G4TUPLE], { encoding: 'utf8' }));
+    const printed = execFileSync(PYTHON, ['-c', PY_SUMMARY, G4TUPLE], { encoding: 'utf8' });
+    reference = JSON.parse(printed);
   });
 
   it('reads every step with its electrons, as Python counts them', () => {
@@ -100,7 +101,7 @@ describe('depofile: Wire-Cell depo JSON (g4tuple-qsn-v1-fixed)', () => {
     );
     assert.throws(
       () => parseDepoFile(missing, 'missing.json', place),
-      (e: unknown) => e instanceof FileFormatError && /depos\[0\]: missing key "z"/.test(e.message),
+      (e: unknown) => e instanceof FileFormatError && /\[0\]: missing key "z"/.test(e.message),
     );
     assert.throws(
       () => parseDepoFile({ steps: [] }, 'other.json', place),
