@@ -190,7 +190,8 @@ async function main(): Promise<void> {
   row('write one event (HDF5, deflate)', `${(writeMs / 1000).toFixed(2)} s`);
   row('pool, 1 worker', `${rate1.toFixed(3)} events/s`);
   row('pool, 2 workers', `${rate2.toFixed(3)} events/s`);
-  row('pool speed-up, 2 vs 1', `${(rate2 / rate1).toFixed(2)} (${os.availableParallelism()} CPUs)`);
+  const cpus = os.availableParallelism();
+  row('pool speed-up, 2 vs 1', `${(rate2 / rate1).toFixed(2)} (${cpus} CPUs)`);
   row('load average (1 min) at the end', load.toFixed(2));
   console.log(
     JSON.stringify({

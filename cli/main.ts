@@ -33,6 +33,9 @@ try {
     createLogger(logLevel()).error(`${error.name}: ${error.message}`);
     process.exitCode = 2;
   } else {
-    throw error;
+    // An unexpected failure: report it with its stack.
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    createLogger(logLevel()).error(`internal error: ${detail}`);
+    process.exitCode = 1;
   }
 }

@@ -5,7 +5,7 @@
  * complete.
  */
 import { Piscina } from 'piscina';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeConfig } from '../sim/config.js';
 import type { Detector } from '../sim/detector.js';
@@ -101,7 +101,13 @@ export async function runSimulation(
   } finally {
     await render.close();
   }
-  writer.close();
+  try {
+    writer.close();
+  } catch (error) {
+    // No truth table without its event file.
+    rmSync(truthFile, { force: true });
+    throw error;
+  }
   return { eventFile: job.out, truthFile, events: job.events, detector: detector.name };
 }
 

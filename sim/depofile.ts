@@ -20,7 +20,7 @@
  */
 import { DeposBuilder, type Depos, type EventDeposits } from './deposits.js';
 import type { Detector } from './detector.js';
-import { FileFormatError } from './errors.js';
+import { ConfigError, FileFormatError } from './errors.js';
 import type { Vec3 } from './scattering.js';
 
 /** Where the depos go: as in the file, or centred in a volume. */
@@ -32,7 +32,7 @@ export type DepoPlacement =
 export function depoPlacement(mode: string, detector: Detector): DepoPlacement {
   if (mode === 'as-is') return { mode };
   if (mode === 'centre') return { mode, volume: detector.activeVolume };
-  throw new FileFormatError('placement', `expected "as-is" or "centre", got "${mode}"`);
+  throw new ConfigError(`source.placement must be "as-is" or "centre", got "${mode}"`);
 }
 
 const REQUIRED = ['n', 't', 'x', 'y', 'z'] as const;

@@ -75,10 +75,9 @@ export function simulateEvent(
   const planes = detector.planes.map((plane) => {
     const charge = timed('raster', () => rasterise(drifted, detector, plane, config.raster));
     const response = inputs.responses[plane.index];
-    const signalB = timed('convolve-b', () =>
-      convolveMultiwire(charge, response.b, config.convolve),
-    );
-    const signalA = timed('convolve-a', () => convolveNearest(charge, response.a, config.convolve));
+    const { convolve } = config;
+    const signalB = timed('convolve-b', () => convolveMultiwire(charge, response.b, convolve));
+    const signalA = timed('convolve-a', () => convolveNearest(charge, response.a, convolve));
     charge.rows.clear();
     if (inputs.noise) {
       const spectrum = inputs.noise[plane.index];

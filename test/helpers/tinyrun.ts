@@ -27,7 +27,7 @@ export const TINY_DETECTOR = {
       baselineAdc: 2350,
       noiseRmsAdc: 4,
     },
-    { name: 'w', wireAngleDeg: 0, pitchMm: 4.79, channels: 80, baselineAdc: 900, noiseRmsAdc: 3.5 },
+    { name: 'w', wireAngleDeg: 0, pitchMm: 4.79, channels: 80, baselineAdc: 900, noiseRmsAdc: 3 },
   ],
   ticks: 1200,
   tickUs: 0.5,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 
 import { readJsonFile } from '../../pipeline/jsonfile.js';
 import { depoPlacement, parseDepoFile } from '../../sim/depofile.js';
-import { FileFormatError } from '../../sim/errors.js';
+import { ConfigError, FileFormatError } from '../../sim/errors.js';
 import { presetDetector } from '../helpers/detectors.js';
 
 const G4TUPLE = '../shared/data/realdata/g4tuple-qsn-v1-fixed.json.bz2';
@@ -34,7 +34,8 @@ describe('depofile: Wire-Cell depo JSON (g4tuple-qsn-v1-fixed)', () => {
 
   before(() => {
     json = readJsonFile(G4TUPLE);
-    reference = JSON.parse(execFileSync(PYTHON, ['-c', PY_SUMMARY, G4TUPLE], { encoding: 'utf8' }));
+    const printed = execFileSync(PYTHON, ['-c', PY_SUMMARY, G4TUPLE], { encoding: 'utf8' });
+    reference = JSON.parse(printed);
   });
 
   it('reads every step with its electrons, as Python counts them', () => {
@@ -77,6 +78,13 @@ describe('depofile: Wire-Cell depo JSON (g4tuple-qsn-v1-fixed)', () => {
     }
   });
 
+  it('rejects an unknown placement as a config error naming source.placement', () => {
+    assert.throws(
+      () => depoPlacement('middle', detector),
+      (e: unknown) => e instanceof ConfigError && /source\.placement.*"middle"/.test(e.message),
+    );
+  });
+
   it('names the file and the entry of a bad depo', () => {
     const bad = {
       depos: [
@@ -93,7 +101,7 @@ describe('depofile: Wire-Cell depo JSON (g4tuple-qsn-v1-fixed)', () => {
     );
     assert.throws(
       () => parseDepoFile(missing, 'missing.json', place),
-      (e: unknown) => e instanceof FileFormatError && /depos\[0\]: missing key "z"/.test(e.message),
+      (e: unknown) => e instanceof FileFormatError && /\[0\]: missing key "z"/.test(e.message),
     );
     assert.throws(
       () => parseDepoFile({ steps: [] }, 'other.json', place),
