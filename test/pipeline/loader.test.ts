@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { Piscina } from 'piscina';
+
 import type { TileBatch, TileLoaderOptions } from '../../pipeline/batches.js';
 import { createTileLoader } from '../../pipeline/loader.js';
+import loadBatch from '../../pipeline/loaderworker.js';
 import { TileFileWriter } from '../../pipeline/tilefile.js';
 import { ConfigError, FileFormatError } from '../../sim/errors.js';
 
@@ -192,6 +195,23 @@ describe('pipeline/loader', function () {
       assert.match(error.message, /tiles\.h5 \(dataset test\/a\): split "test" .*has no tiles/);
       return true;
     });
+  });
+
+  it('hands the worker reply to piscina as a movable listing both batch buffers', async () => {
+    const task = { path, split: 'train' as const, a: Int32Array.of(3, 1), b: Int32Array.of(2, 0) };
+    const reply = (await loadBatch(task)) as unknown as Record<symbol, unknown>;
+    const batch = reply[Piscina.valueSymbol] as TileBatch;
+    assert.deepEqual(
+      [decode(batch, 'a'), decode(batch, 'b')],
+      [
+        [3, 1],
+        [2, 0],
+      ],
+    );
+    // The transfer list holds exactly the two buffers, and each is only its batch array.
+    assert.deepEqual(reply[Piscina.transferableSymbol], [batch.a.buffer, batch.b.buffer]);
+    assert.equal(batch.a.buffer.byteLength, batch.a.byteLength);
+    assert.equal(batch.b.buffer.byteLength, batch.b.byteLength);
   });
 
   it('refuses next() after close()', async () => {
