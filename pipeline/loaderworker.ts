@@ -11,7 +11,7 @@
  */
 import { Piscina } from 'piscina';
 import type { TileBatch } from './batches.js';
-import { TileFileReader, type Domain, type Split } from './tilefile.js';
+import { TileFileReader, type Split } from './tilefile.js';
 
 export interface LoaderTask {
   readonly path: string;
@@ -31,26 +31,11 @@ async function readerFor(path: string): Promise<TileFileReader> {
   return reader;
 }
 
-/** Tiles at `indices` of one domain: float32 [indices.length, height, width]. */
-function readTiles(
-  source: TileFileReader,
-  split: Split,
-  domain: Domain,
-  indices: Int32Array,
-): Float32Array {
-  const size = source.tileSize;
-  const out = new Float32Array(indices.length * size);
-  for (let i = 0; i < indices.length; i++) {
-    out.set(source.read(split, domain, indices[i]), i * size);
-  }
-  return out;
-}
-
 /** The batch of tiles `task.a` and `task.b` read through `source`. */
 export function readTileBatch(source: TileFileReader, task: LoaderTask): TileBatch {
   return {
-    a: readTiles(source, task.split, 'a', task.a),
-    b: readTiles(source, task.split, 'b', task.b),
+    a: source.readBatch(task.split, 'a', Array.from(task.a)),
+    b: source.readBatch(task.split, 'b', Array.from(task.b)),
     n: task.a.length,
     height: source.tileHeight,
     width: source.tileWidth,
