@@ -14,7 +14,7 @@ PY_DEBS := python3-h5py python3-numpy hdf5-tools
 
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: install pydeps test check typecheck format demo events bench clean
+.PHONY: install pydeps test check typecheck format demo events dataset bench clean
 
 node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -51,6 +51,16 @@ events: install
 	  --workers $(WORKERS) --out $(OUT)/events.h5 --force
 
 demo: events
+
+# The slats benchmark: lines at 5000 e/mm, noiseless, ProtoDUNE-SP U plane,
+# 768 x 5888 centre crop cut into 256 x 256 tiles (69 per event).
+DATASET_EVENTS ?= 40
+dataset: install
+	mkdir -p $(OUT)
+	$(WIREGAN) simulate --preset slats --detector protodune-sp --events $(DATASET_EVENTS) \
+	  --seed $(SEED) --workers $(WORKERS) --out $(OUT)/slats-events.h5 --force
+	$(WIREGAN) tiles $(OUT)/slats-events.h5 --preset slats --out $(OUT)/slats-tiles.h5 --force
+	$(WIREGAN) stats $(OUT)/slats-tiles.h5
 
 bench: install pydeps
 	node --import tsx bench/run.ts

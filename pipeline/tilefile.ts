@@ -6,7 +6,9 @@
  *     (row-major; height = channels (wires), width = ticks), one tile per
  *     chunk, uncompressed, so one tile is one contiguous read;
  *   file attributes: `tile_height`, `tile_width`, `source` (what the tiles
- *     were cut from), `config_json` (resolved settings), `wiregan_version`.
+ *     were cut from), `config_json` (resolved settings), `wiregan_version`,
+ *     and when known `plane` (wire plane name) and `baseline_adc` (the
+ *     baseline subtracted from the source frames, float64).
  * Tile i of `a` and tile i of `b` in a split come from the same place of
  * the same event. Values are baseline-subtracted ADC.
  *
@@ -39,6 +41,10 @@ export interface TileFileHeader {
   readonly source: string;
   /** Resolved settings of the step that made the tiles. */
   readonly config: unknown;
+  /** Wire plane the tiles show (`u`, `v`, `w`), when known. */
+  readonly plane?: string;
+  /** Baseline subtracted from the source frames [ADC], when known. */
+  readonly baselineAdc?: number;
 }
 
 /** Streams paired tiles into a tile file. */
@@ -177,6 +183,10 @@ function writeHeader(file: H5File, header: TileFileHeader): void {
   file.create_attribute('source', header.source);
   file.create_attribute('config_json', JSON.stringify(header.config ?? null));
   file.create_attribute('wiregan_version', VERSION);
+  if (header.plane !== undefined) file.create_attribute('plane', header.plane);
+  if (header.baselineAdc !== undefined) {
+    file.create_attribute('baseline_adc', header.baselineAdc, [], '<d');
+  }
 }
 
 function createTileDataset(
@@ -295,6 +305,41 @@ export class TileFileReader {
   source(): string {
     const attr = this.file.attrs['source'];
     return attr ? String(attr.value) : '';
+  }
+
+  /** The `plane` attribute, or undefined when the file has none. */
+  plane(): string | undefined {
+    const attr = this.file.attrs['plane'];
+    return attr ? String(attr.value) : undefined;
+  }
+
+  /** The `baseline_adc` attribute [ADC], or undefined when the file has none. */
+  baselineAdc(): number | undefined {
+    const attr = this.file.attrs['baseline_adc'];
+    return attr ? Number(attr.value) : undefined;
+  }
+
+  /**
+   * `size` tiles of a split drawn uniformly with replacement by `rng`
+   * (anything with `integer(n)` in [0, n)): their indices and the paired
+   * tiles, each float32 [size, height, width].
+   */
+  randomBatch(
+    split: Split,
+    size: number,
+    rng: { integer(n: number): number },
+  ): { indices: number[]; a: Float32Array; b: Float32Array } {
+    const n = this.count(split);
+    if (n === 0) throw new ShapeError(`tile file ${this.path}: ${split} has no tiles`);
+    if (!(Number.isInteger(size) && size > 0)) {
+      throw new ShapeError(`tile file ${this.path}: batch size must be > 0, got ${size}`);
+    }
+    const indices = Array.from({ length: size }, () => rng.integer(n));
+    return {
+      indices,
+      a: this.readBatch(split, 'a', indices),
+      b: this.readBatch(split, 'b', indices),
+    };
   }
 
   close(): void {

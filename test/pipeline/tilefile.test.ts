@@ -117,4 +117,25 @@ f['train/b'] = np.zeros((2, 4, 4), np.float32)
     execFileSync(PYTHON, ['-c', script, path]);
     await assert.rejects(TileFileReader.open(path), /partial\.h5 \(dataset test\/a\)/);
   });
+
+  it('draws random batches of paired tiles and keeps plane and baseline', async () => {
+    const path = join(dir, 'tiles.h5');
+    const header = { tileHeight: 4, tileWidth: 6, source: 's', config: {}, plane: 'w' };
+    const writer = await TileFileWriter.create(path, { ...header, baselineAdc: 900 });
+    for (let k = 0; k < 10; k++) writer.add('train', tile(0, k, 4, 6), tile(1, k, 4, 6));
+    writer.close();
+    const reader = await TileFileReader.open(path);
+    try {
+      assert.deepEqual([reader.plane(), reader.baselineAdc()], ['w', 900]);
+      const draws = [7, 2, 7];
+      const rng = { integer: (n: number) => (assert.equal(n, 10), draws.shift()!) };
+      const batch = reader.randomBatch('train', 3, rng);
+      assert.deepEqual(batch.indices, [7, 2, 7]);
+      assert.deepEqual(batch.a.subarray(24, 48), tile(0, 2, 4, 6));
+      assert.deepEqual(batch.b.subarray(48), tile(1, 7, 4, 6));
+      assert.throws(() => reader.randomBatch('test', 1, rng), /test has no tiles/);
+    } finally {
+      reader.close();
+    }
+  });
 });
