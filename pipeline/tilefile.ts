@@ -23,6 +23,7 @@
 import type { Dataset, H5File } from './hdf5.js';
 import { checkFilters, getDataset, openHdf5 } from './hdf5.js';
 import { beginAtomicOutput, type AtomicOutput } from './atomic.js';
+import { HeapStaging } from './h5staging.js';
 import { FileFormatError, ShapeError } from '../sim/errors.js';
 
 export const SPLITS = ['train', 'test'] as const;
@@ -51,6 +52,7 @@ export interface TileFileHeader {
 export class TileFileWriter {
   private readonly pending = new Map<Split, { a: Float32Array[]; b: Float32Array[] }>();
   private readonly counts = new Map<Split, number>();
+  private readonly staging: HeapStaging;
   private finished = false;
 
   private constructor(
@@ -58,6 +60,7 @@ export class TileFileWriter {
     private readonly output: AtomicOutput,
     readonly header: TileFileHeader,
   ) {
+    this.staging = new HeapStaging(output.path);
     for (const split of SPLITS) {
       this.pending.set(split, { a: [], b: [] });
       this.counts.set(split, 0);
@@ -125,6 +128,7 @@ export class TileFileWriter {
     try {
       for (const split of SPLITS) this.flush(split);
       this.finished = true;
+      this.staging.release();
       this.file.close();
     } catch (error) {
       this.finished = true;
@@ -138,6 +142,7 @@ export class TileFileWriter {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
+    this.staging.release();
     try {
       this.file.close();
     } finally {
@@ -154,16 +159,7 @@ export class TileFileWriter {
     for (const domain of DOMAINS) {
       const dataset = getDataset(this.file, `${split}/${domain}`);
       dataset.resize([first + n, h, w]);
-      const block = new Float32Array(n * h * w);
-      queue[domain].forEach((tile, i) => block.set(tile, i * h * w));
-      dataset.write_slice(
-        [
-          [first, first + n],
-          [0, h],
-          [0, w],
-        ],
-        block,
-      );
+      this.staging.write(dataset, first, queue[domain], h * w);
     }
     this.counts.set(split, first + n);
     queue.a = [];
@@ -209,13 +205,16 @@ function createTileDataset(
 /** Random access to the tiles of a tile file. */
 export class TileFileReader {
   private readonly datasets = new Map<string, Dataset>();
+  private readonly staging: HeapStaging;
 
   private constructor(
     private readonly file: H5File,
     readonly path: string,
     readonly tileHeight: number,
     readonly tileWidth: number,
-  ) {}
+  ) {
+    this.staging = new HeapStaging(path);
+  }
 
   /** Opens `path`, checking the four datasets and their shapes. */
   static async open(path: string): Promise<TileFileReader> {
@@ -284,14 +283,20 @@ export class TileFileReader {
         `tile file ${this.path}: ${split}/${domain} has ${n} tiles, asked for [${first}, ${end})`,
       );
     }
-    const values = this.dataset(split, domain).slice([[first, end]]);
-    return values as Float32Array;
+    return this.staging.read(this.dataset(split, domain), first, end, this.tileSize);
   }
 
   /** Tiles at `indices`, in that order, as float32 [indices.length, height, width]. */
   readBatch(split: Split, domain: Domain, indices: readonly number[]): Float32Array {
     const out = new Float32Array(indices.length * this.tileSize);
-    indices.forEach((index, i) => out.set(this.read(split, domain, index), i * this.tileSize));
+    // Runs of consecutive indices are read in one call.
+    for (let i = 0; i < indices.length;) {
+      let end = i + 1;
+      while (end < indices.length && indices[end] === indices[end - 1] + 1) end++;
+      const run = this.readRange(split, domain, indices[i], indices[end - 1] + 1);
+      out.set(run, i * this.tileSize);
+      i = end;
+    }
     return out;
   }
 
@@ -343,6 +348,7 @@ export class TileFileReader {
   }
 
   close(): void {
+    this.staging.release();
     this.file.close();
   }
 

@@ -134,6 +134,10 @@ f['train/b'] = np.zeros((2, 4, 4), np.float32)
       assert.deepEqual(batch.a.subarray(24, 48), tile(0, 2, 4, 6));
       assert.deepEqual(batch.b.subarray(48), tile(1, 7, 4, 6));
       assert.throws(() => reader.randomBatch('test', 1, rng), /test has no tiles/);
+      const run = reader.readBatch('train', 'b', [3, 4, 5, 1, 2]);
+      [3, 4, 5, 1, 2].forEach((k, i) => {
+        assert.deepEqual(run.subarray(i * 24, (i + 1) * 24), tile(1, k, 4, 6));
+      });
     } finally {
       reader.close();
     }
