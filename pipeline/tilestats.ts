@@ -12,6 +12,7 @@
  *   tick), count the wires (rows) != 0 in that column; the figure is the
  *   mean of that count over all active ticks of all tiles (pooled, not a
  *   mean of per-tile means). 0 when no tick is active;
+ * Figures of an empty split are NaN (tiles 0).
  * - sum, absSum: the mean and standard deviation (population) over tiles
  *   of each tile's sum of values and of absolute values [ADC].
  * `widthRatio` per split is activeWiresPerActiveTick of b over a.
@@ -113,7 +114,8 @@ class Accumulator {
       min: this.tiles > 0 ? this.min : NaN,
       max: this.tiles > 0 ? this.max : NaN,
       nonzeroFraction: this.pixels > 0 ? this.nonzero / this.pixels : NaN,
-      activeWiresPerActiveTick: this.activeTicks > 0 ? this.activeWires / this.activeTicks : 0,
+      activeWiresPerActiveTick:
+        this.activeTicks > 0 ? this.activeWires / this.activeTicks : this.tiles > 0 ? 0 : NaN,
       sum: meanStd(this.sums),
       absSum: meanStd(this.absSums),
     };

@@ -51,4 +51,25 @@ describe('pipeline/tilestats', () => {
     assert.equal(stats.test.a.activeWiresPerActiveTick, 6 / 3);
     assert.equal(stats.test.widthRatio, 1.5 / 2);
   });
+
+  it('gives NaN figures, not zeros, for an empty split', async () => {
+    const file = path.join(folder, 'tiles.h5');
+    const writer = await TileFileWriter.create(file, {
+      tileHeight: 3,
+      tileWidth: 4,
+      source: 'hand',
+      config: null,
+    });
+    writer.add('train', Float32Array.from(A1), Float32Array.from(A1));
+    writer.close();
+    const reader = await TileFileReader.open(file);
+    const stats = tileStats(reader);
+    reader.close();
+    assert.equal(stats.train.a.activeWiresPerActiveTick, 0);
+    assert.equal(stats.train.a.nonzeroFraction, 0);
+    assert.equal(stats.test.a.tiles, 0);
+    assert.ok(Number.isNaN(stats.test.a.activeWiresPerActiveTick));
+    assert.ok(Number.isNaN(stats.test.b.nonzeroFraction));
+    assert.ok(Number.isNaN(stats.train.widthRatio));
+  });
 });
