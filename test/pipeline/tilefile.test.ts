@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 import { TileFileReader, TileFileWriter } from '../../pipeline/tilefile.js';
 import { ShapeError } from '../../sim/errors.js';
@@ -141,5 +142,25 @@ f['train/b'] = np.zeros((2, 4, 4), np.float32)
     } finally {
       reader.close();
     }
+  });
+
+  it('serves tiles to several worker threads, each with its own reader', async () => {
+    const path = join(dir, 'tiles.h5');
+    await writeSample(path, 12, 0);
+    const worker = (indices: number[]) =>
+      new Promise<number[]>((resolve, reject) => {
+        // The .ts worker is loaded through tsx's API from a tiny eval script.
+        const script = new URL('../helpers/tilereadworker.ts', import.meta.url).href;
+        const code =
+          `import('tsx/esm/api').then((tsx) => ` +
+          `tsx.tsImport(${JSON.stringify(script)}, ${JSON.stringify(script)}))`;
+        const w = new Worker(code, { eval: true, workerData: { file: path, indices } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const [first, second] = await Promise.all([worker([0, 5, 11]), worker([11, 3])]);
+    const expected = (ks: number[]) => ks.flatMap((k) => Array.from(tile(1, k, 4, 6)));
+    assert.deepEqual(first, expected([0, 5, 11]));
+    assert.deepEqual(second, expected([11, 3]));
   });
 });
