@@ -14,7 +14,7 @@ PY_DEBS := python3-h5py python3-numpy hdf5-tools python3-onnx
 
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: install pydeps test check typecheck format demo events evaluate bench clean
+.PHONY: install pydeps test check typecheck format demo events dataset evaluate bench clean
 
 node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -68,6 +68,15 @@ evaluate: install
 	$(WIREGAN) evaluate --model $(EVAL_RUN) --data $(EVAL_TILES) --split $(EVAL_SPLIT) \
 	  $(if $(EVAL_TRUTH),--truth $(EVAL_TRUTH) --translated $(EVAL_TRANSLATED)) \
 	  --out $(EVAL_OUT) --force $(EVAL_FLAGS)
+# The slats benchmark: lines at 5000 e/mm, noiseless, ProtoDUNE-SP U plane,
+# 768 x 5888 centre crop cut into 256 x 256 tiles (69 per event).
+DATASET_EVENTS ?= 40
+dataset: install
+	mkdir -p $(OUT)
+	$(WIREGAN) simulate --preset slats --detector protodune-sp --events $(DATASET_EVENTS) \
+	  --seed $(SEED) --workers $(WORKERS) --out $(OUT)/slats-events.h5 --force
+	$(WIREGAN) tiles $(OUT)/slats-events.h5 --preset slats --out $(OUT)/slats-tiles.h5 --force
+	$(WIREGAN) stats $(OUT)/slats-tiles.h5
 
 bench: install pydeps
 	node --import tsx bench/run.ts

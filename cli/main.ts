@@ -7,6 +7,9 @@ import { WireganError } from '../sim/errors.js';
 import { createLogger } from './log.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerSimulate } from './simulate.js';
+import { registerTiles } from './tiles.js';
+import { registerStats } from './stats.js';
+import { registerImport } from './import.js';
 
 const program = new Command()
   .name('wiregan')
@@ -23,6 +26,9 @@ function logLevel(): number {
 
 registerSimulate(program, () => createLogger(logLevel()));
 registerEvaluate(program, () => createLogger(logLevel()));
+registerTiles(program, () => createLogger(logLevel()));
+registerStats(program, () => createLogger(logLevel()));
+registerImport(program, () => createLogger(logLevel()));
 
 try {
   await program.parseAsync(process.argv);

@@ -6,7 +6,9 @@
  *     (row-major; height = channels (wires), width = ticks), one tile per
  *     chunk, uncompressed, so one tile is one contiguous read;
  *   file attributes: `tile_height`, `tile_width`, `source` (what the tiles
- *     were cut from), `config_json` (resolved settings), `wiregan_version`.
+ *     were cut from), `config_json` (resolved settings), `wiregan_version`,
+ *     and when known `plane` (wire plane name) and `baseline_adc` (the
+ *     baseline subtracted from the source frames, float64).
  * Tile i of `a` and tile i of `b` in a split come from the same place of
  * the same event. Values are baseline-subtracted ADC.
  *
@@ -21,6 +23,7 @@
 import type { Dataset, H5File } from './hdf5.js';
 import { checkFilters, getDataset, openHdf5 } from './hdf5.js';
 import { beginAtomicOutput, type AtomicOutput } from './atomic.js';
+import { HeapStaging } from './h5staging.js';
 import { FileFormatError, ShapeError } from '../sim/errors.js';
 
 export const SPLITS = ['train', 'test'] as const;
@@ -39,12 +42,17 @@ export interface TileFileHeader {
   readonly source: string;
   /** Resolved settings of the step that made the tiles. */
   readonly config: unknown;
+  /** Wire plane the tiles show (`u`, `v`, `w`), when known. */
+  readonly plane?: string;
+  /** Baseline subtracted from the source frames [ADC], when known. */
+  readonly baselineAdc?: number;
 }
 
 /** Streams paired tiles into a tile file. */
 export class TileFileWriter {
   private readonly pending = new Map<Split, { a: Float32Array[]; b: Float32Array[] }>();
   private readonly counts = new Map<Split, number>();
+  private readonly staging: HeapStaging;
   private finished = false;
 
   private constructor(
@@ -52,6 +60,7 @@ export class TileFileWriter {
     private readonly output: AtomicOutput,
     readonly header: TileFileHeader,
   ) {
+    this.staging = new HeapStaging(output.path);
     for (const split of SPLITS) {
       this.pending.set(split, { a: [], b: [] });
       this.counts.set(split, 0);
@@ -119,6 +128,7 @@ export class TileFileWriter {
     try {
       for (const split of SPLITS) this.flush(split);
       this.finished = true;
+      this.staging.release();
       this.file.close();
     } catch (error) {
       this.finished = true;
@@ -132,6 +142,7 @@ export class TileFileWriter {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
+    this.staging.release();
     try {
       this.file.close();
     } finally {
@@ -148,16 +159,7 @@ export class TileFileWriter {
     for (const domain of DOMAINS) {
       const dataset = getDataset(this.file, `${split}/${domain}`);
       dataset.resize([first + n, h, w]);
-      const block = new Float32Array(n * h * w);
-      queue[domain].forEach((tile, i) => block.set(tile, i * h * w));
-      dataset.write_slice(
-        [
-          [first, first + n],
-          [0, h],
-          [0, w],
-        ],
-        block,
-      );
+      this.staging.write(dataset, first, queue[domain], h * w);
     }
     this.counts.set(split, first + n);
     queue.a = [];
@@ -177,6 +179,10 @@ function writeHeader(file: H5File, header: TileFileHeader): void {
   file.create_attribute('source', header.source);
   file.create_attribute('config_json', JSON.stringify(header.config ?? null));
   file.create_attribute('wiregan_version', VERSION);
+  if (header.plane !== undefined) file.create_attribute('plane', header.plane);
+  if (header.baselineAdc !== undefined) {
+    file.create_attribute('baseline_adc', header.baselineAdc, [], '<d');
+  }
 }
 
 function createTileDataset(
@@ -199,13 +205,16 @@ function createTileDataset(
 /** Random access to the tiles of a tile file. */
 export class TileFileReader {
   private readonly datasets = new Map<string, Dataset>();
+  private readonly staging: HeapStaging;
 
   private constructor(
     private readonly file: H5File,
     readonly path: string,
     readonly tileHeight: number,
     readonly tileWidth: number,
-  ) {}
+  ) {
+    this.staging = new HeapStaging(path);
+  }
 
   /** Opens `path`, checking the four datasets and their shapes. */
   static async open(path: string): Promise<TileFileReader> {
@@ -274,14 +283,20 @@ export class TileFileReader {
         `tile file ${this.path}: ${split}/${domain} has ${n} tiles, asked for [${first}, ${end})`,
       );
     }
-    const values = this.dataset(split, domain).slice([[first, end]]);
-    return values as Float32Array;
+    return this.staging.read(this.dataset(split, domain), first, end, this.tileSize);
   }
 
   /** Tiles at `indices`, in that order, as float32 [indices.length, height, width]. */
   readBatch(split: Split, domain: Domain, indices: readonly number[]): Float32Array {
     const out = new Float32Array(indices.length * this.tileSize);
-    indices.forEach((index, i) => out.set(this.read(split, domain, index), i * this.tileSize));
+    // Runs of consecutive indices are read in one call.
+    for (let i = 0; i < indices.length;) {
+      let end = i + 1;
+      while (end < indices.length && indices[end] === indices[end - 1] + 1) end++;
+      const run = this.readRange(split, domain, indices[i], indices[end - 1] + 1);
+      out.set(run, i * this.tileSize);
+      i = end;
+    }
     return out;
   }
 
@@ -297,7 +312,43 @@ export class TileFileReader {
     return attr ? String(attr.value) : '';
   }
 
+  /** The `plane` attribute, or undefined when the file has none. */
+  plane(): string | undefined {
+    const attr = this.file.attrs['plane'];
+    return attr ? String(attr.value) : undefined;
+  }
+
+  /** The `baseline_adc` attribute [ADC], or undefined when the file has none. */
+  baselineAdc(): number | undefined {
+    const attr = this.file.attrs['baseline_adc'];
+    return attr ? Number(attr.value) : undefined;
+  }
+
+  /**
+   * `size` tiles of a split drawn uniformly with replacement by `rng`
+   * (anything with `integer(n)` in [0, n)): their indices and the paired
+   * tiles, each float32 [size, height, width].
+   */
+  randomBatch(
+    split: Split,
+    size: number,
+    rng: { integer(n: number): number },
+  ): { indices: number[]; a: Float32Array; b: Float32Array } {
+    const n = this.count(split);
+    if (n === 0) throw new ShapeError(`tile file ${this.path}: ${split} has no tiles`);
+    if (!(Number.isInteger(size) && size > 0)) {
+      throw new ShapeError(`tile file ${this.path}: batch size must be > 0, got ${size}`);
+    }
+    const indices = Array.from({ length: size }, () => rng.integer(n));
+    return {
+      indices,
+      a: this.readBatch(split, 'a', indices),
+      b: this.readBatch(split, 'b', indices),
+    };
+  }
+
   close(): void {
+    this.staging.release();
     this.file.close();
   }
 

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 import { TileFileReader, TileFileWriter } from '../../pipeline/tilefile.js';
 import { ShapeError } from '../../sim/errors.js';
@@ -116,5 +117,50 @@ f['train/b'] = np.zeros((2, 4, 4), np.float32)
 `;
     execFileSync(PYTHON, ['-c', script, path]);
     await assert.rejects(TileFileReader.open(path), /partial\.h5 \(dataset test\/a\)/);
+  });
+
+  it('draws random batches of paired tiles and keeps plane and baseline', async () => {
+    const path = join(dir, 'tiles.h5');
+    const header = { tileHeight: 4, tileWidth: 6, source: 's', config: {}, plane: 'w' };
+    const writer = await TileFileWriter.create(path, { ...header, baselineAdc: 900 });
+    for (let k = 0; k < 10; k++) writer.add('train', tile(0, k, 4, 6), tile(1, k, 4, 6));
+    writer.close();
+    const reader = await TileFileReader.open(path);
+    try {
+      assert.deepEqual([reader.plane(), reader.baselineAdc()], ['w', 900]);
+      const draws = [7, 2, 7];
+      const rng = { integer: (n: number) => (assert.equal(n, 10), draws.shift()!) };
+      const batch = reader.randomBatch('train', 3, rng);
+      assert.deepEqual(batch.indices, [7, 2, 7]);
+      assert.deepEqual(batch.a.subarray(24, 48), tile(0, 2, 4, 6));
+      assert.deepEqual(batch.b.subarray(48), tile(1, 7, 4, 6));
+      assert.throws(() => reader.randomBatch('test', 1, rng), /test has no tiles/);
+      const run = reader.readBatch('train', 'b', [3, 4, 5, 1, 2]);
+      [3, 4, 5, 1, 2].forEach((k, i) => {
+        assert.deepEqual(run.subarray(i * 24, (i + 1) * 24), tile(1, k, 4, 6));
+      });
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('serves tiles to several worker threads, each with its own reader', async () => {
+    const path = join(dir, 'tiles.h5');
+    await writeSample(path, 12, 0);
+    const worker = (indices: number[]) =>
+      new Promise<number[]>((resolve, reject) => {
+        // The .ts worker is loaded through tsx's API from a tiny eval script.
+        const script = new URL('../helpers/tilereadworker.ts', import.meta.url).href;
+        const code =
+          `import('tsx/esm/api').then((tsx) => ` +
+          `tsx.tsImport(${JSON.stringify(script)}, ${JSON.stringify(script)}))`;
+        const w = new Worker(code, { eval: true, workerData: { file: path, indices } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const [first, second] = await Promise.all([worker([0, 5, 11]), worker([11, 3])]);
+    const expected = (ks: number[]) => ks.flatMap((k) => Array.from(tile(1, k, 4, 6)));
+    assert.deepEqual(first, expected([0, 5, 11]));
+    assert.deepEqual(second, expected([11, 3]));
   });
 });

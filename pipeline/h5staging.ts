@@ -1,0 +1,95 @@
+/**
+ * A staging buffer in the h5wasm heap for reading and writing runs of
+ * rows of a float32 dataset [rows, ...rowShape] with one copy each way.
+ *
+ * h5wasm's `slice` and `write_slice` allocate a heap buffer per call and
+ * copy through intermediate arrays; for tile files, read one tile at a
+ * time, that overhead is a large part of the cost. This keeps one heap
+ * allocation per owner (grown when a larger run is asked for) and calls
+ * h5wasm's own hyperslab read and write (`get_dataset_data`,
+ * `set_dataset_data`) on it. The heap may move when it grows, so views
+ * of it are taken after every call, never kept.
+ *
+ * Left out: types other than little-endian float32, and hyperslabs that
+ * are not whole rows of the first axis.
+ */
+import { Module } from 'h5wasm/node';
+
+import { FileFormatError } from '../sim/errors.js';
+import type { Dataset } from './hdf5.js';
+
+const FLOAT32_BYTES = 4;
+
+export class HeapStaging {
+  private pointer = 0;
+  private capacityBytes = 0;
+
+  /** `path` names the file in errors. */
+  constructor(private readonly path: string) {}
+
+  /** Rows [first, end) of `dataset` (rows of `rowSize` float32), copied out. */
+  read(dataset: Dataset, first: number, end: number, rowSize: number): Float32Array {
+    const n = (end - first) * rowSize;
+    const ptr = this.reserve(n * FLOAT32_BYTES);
+    const status = Module.get_dataset_data(
+      dataset.file_id,
+      dataset.path,
+      ...this.hyperslab(dataset, first, end),
+      BigInt(ptr),
+    );
+    if (status < 0) {
+      throw new FileFormatError(this.path, `reading rows [${first}, ${end}) failed`, {
+        dataset: dataset.path,
+      });
+    }
+    return new Float32Array(Module.HEAPU8.buffer, ptr, n).slice();
+  }
+
+  /**
+   * Writes `rows` (each `rowSize` float32) at rows [first, first +
+   * rows.length) of `dataset`, which must already be that long.
+   */
+  write(dataset: Dataset, first: number, rows: readonly Float32Array[], rowSize: number): void {
+    const ptr = this.reserve(rows.length * rowSize * FLOAT32_BYTES);
+    const heap = new Float32Array(Module.HEAPU8.buffer, ptr, rows.length * rowSize);
+    rows.forEach((row, i) => heap.set(row, i * rowSize));
+    const status = Module.set_dataset_data(
+      dataset.file_id,
+      dataset.path,
+      ...this.hyperslab(dataset, first, first + rows.length),
+      BigInt(ptr),
+    );
+    if (status < 0) {
+      const detail = `writing rows [${first}, ${first + rows.length}) failed`;
+      throw new FileFormatError(this.path, detail, { dataset: dataset.path });
+    }
+  }
+
+  /** Frees the heap buffer; the staging can be used again afterwards. */
+  release(): void {
+    if (this.pointer !== 0) Module._free(this.pointer);
+    this.pointer = 0;
+    this.capacityBytes = 0;
+  }
+
+  private reserve(bytes: number): number {
+    if (bytes > this.capacityBytes) {
+      this.release();
+      const pointer = Module._malloc(bytes);
+      if (pointer === 0) {
+        throw new FileFormatError(this.path, `cannot allocate ${bytes} bytes in the h5wasm heap`);
+      }
+      this.pointer = pointer;
+      this.capacityBytes = bytes;
+    }
+    return this.pointer;
+  }
+
+  /** [count, offset, strides] of rows [first, end), whole along the other axes. */
+  private hyperslab(dataset: Dataset, first: number, end: number): [bigint[], bigint[], bigint[]] {
+    const shape = dataset.shape!;
+    const count = [BigInt(end - first), ...shape.slice(1).map(BigInt)];
+    const offset = [BigInt(first), ...shape.slice(1).map(() => 0n)];
+    return [count, offset, shape.map(() => 1n)];
+  }
+}
