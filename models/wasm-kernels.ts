@@ -1,0 +1,265 @@
+/**
+ * Training kernels that the tfjs wasm backend lacks or runs slowly, built
+ * from its own fast kernels (XNNPACK Conv2D, Transpose, Slice, PadV2,
+ * Reverse, Reshape), plus zero gradients for comparison ops.
+ *
+ * - Conv2DBackpropFilter (not registered on wasm): the filter gradient
+ *   dW [kh, kw, cin, cout] is a stride-1 convolution of the input with
+ *   batch and channel swapped, x [n, h, w, cin] -> [cin, h, w, n], by the
+ *   output gradient as a filter, dy [n, oh, ow, cout] -> [oh, ow, n, cout],
+ *   dilated by the forward stride; the result [cin, kh', kw', cout] is
+ *   cropped to [cin, kh, kw, cout] and transposed to [kh, kw, cin, cout].
+ * - Conv2DBackpropInput (wasm's own is a scalar loop): the input gradient
+ *   dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
+ *   stride (s - 1 zeros between samples), padded by (k - 1 - pad) before,
+ *   with the kernel flipped in both spatial axes and its in/out swapped:
+ *   [kh, kw, cin, cout] -> [kh, kw, cout, cin].
+ * - Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual: piecewise
+ *   constant, so their gradient is zero; registering it lets second
+ *   derivatives pass through leakyRelu and maximum (gradient penalty).
+ *
+ * Left out: channels-first layouts (refused with UnsupportedError) and
+ * dilated forward convolutions (the models use none).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  KernelConfig,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
+
+import { UnsupportedError } from '../sim/errors.js';
+
+const BACKEND = 'wasm';
+
+/** Ops whose output is piecewise constant in their inputs. */
+export const COMPARISON_OPS = [
+  'Greater',
+  'GreaterEqual',
+  'Less',
+  'LessEqual',
+  'Equal',
+  'NotEqual',
+] as const;
+
+interface WasmBackendLike {
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Runs one registered wasm kernel on backend-level tensors. */
+function run(
+  backend: WasmBackendLike,
+  kernelName: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap,
+): TensorInfo {
+  const kernel = tf.getKernel(kernelName, BACKEND);
+  if (kernel === undefined) {
+    throw new UnsupportedError(`wasm backend has no ${kernelName} kernel to build on`);
+  }
+  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
+}
+
+function release(backend: WasmBackendLike, ...infos: TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+function checkLayout(kernel: string, dataFormat: unknown): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new UnsupportedError(`${kernel} on wasm supports NHWC only, got ${String(dataFormat)}`);
+  }
+}
+
+function conv2dInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: NamedAttrMap,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+}
+
+/** dW [kh, kw, cin, cout] from x [n, h, w, cin] and dy [n, oh, ow, cout]. */
+function conv2DBackpropFilter(args: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const attrs = args.attrs ?? {};
+  const x = args.inputs.x as TensorInfo;
+  const dy = args.inputs.dy as TensorInfo;
+  checkLayout('Conv2DBackpropFilter', attrs.dataFormat);
+  const filterShape = attrs.filterShape as number[];
+  const info = conv2dInfo(x.shape, filterShape, attrs);
+  const [kh, kw, cin, cout] = filterShape;
+
+  // [n, h, w, cin] -> [cin, h, w, n]; [n, oh, ow, cout] -> [oh, ow, n, cout].
+  const xT = run(backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] });
+  const dyT = run(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const { top, bottom, left, right } = info.padInfo;
+  const pad: Pad4 = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  const full = run(
+    backend,
+    'Conv2D',
+    { x: xT, filter: dyT },
+    {
+      strides: 1,
+      pad,
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+      dimRoundingMode: undefined as never,
+    },
+  );
+  release(backend, xT, dyT);
+
+  // [cin, kh', kw', cout] -> [cin, kh, kw, cout] -> [kh, kw, cin, cout].
+  const cropped = run(
+    backend,
+    'Slice',
+    { x: full },
+    { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] },
+  );
+  release(backend, full);
+  const dw = run(backend, 'Transpose', { x: cropped }, { perm: [1, 2, 0, 3] });
+  release(backend, cropped);
+  return dw;
+}
+
+/** dy [n, oh, ow, c] with s - 1 zeros after each sample: [n, oh * sh, ow * sw, c]. */
+function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [n, oh, ow, c] = dy.shape;
+  if (sh === 1 && sw === 1) return run(backend, 'Identity', { x: dy }, {});
+  const spread = run(backend, 'Reshape', { x: dy }, { shape: [n, oh, 1, ow, 1, c] });
+  const padded = run(
+    backend,
+    'PadV2',
+    { x: spread },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
+  release(backend, spread);
+  const out = run(backend, 'Reshape', { x: padded }, { shape: [n, oh * sh, ow * sw, c] });
+  release(backend, padded);
+  return out;
+}
+
+/** dx [n, h, w, cin] from dy [n, oh, ow, cout] and the filter [kh, kw, cin, cout]. */
+function conv2DBackpropInput(args: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const attrs = args.attrs ?? {};
+  const dy = args.inputs.dy as TensorInfo;
+  const filter = args.inputs.filter as TensorInfo;
+  checkLayout('Conv2DBackpropInput', attrs.dataFormat);
+  const inputShape = attrs.inputShape as number[];
+  const info = conv2dInfo(inputShape, filter.shape, attrs);
+  const [kh, kw] = filter.shape;
+  const [, h, w] = inputShape;
+  const sh = info.strideHeight;
+  const sw = info.strideWidth;
+
+  // Flip spatially and swap in/out: [kh, kw, cin, cout] -> [kh, kw, cout, cin].
+  const flipped = run(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
+  const kernel = run(backend, 'Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+  release(backend, flipped);
+
+  // Rows of the dilated dy [n, oh * sh, ...] beyond what the output needs are cropped.
+  let dilated = dilate(backend, dy, sh, sw);
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  const bottom = h - dilated.shape[1] + info.padInfo.top;
+  const right = w - dilated.shape[2] + info.padInfo.left;
+  if (bottom < 0 || right < 0) {
+    const [n, dh, dw, c] = dilated.shape;
+    const size = [n, dh + Math.min(bottom, 0), dw + Math.min(right, 0), c];
+    const cropped = run(backend, 'Slice', { x: dilated }, { begin: [0, 0, 0, 0], size });
+    release(backend, dilated);
+    dilated = cropped;
+  }
+  if (top < 0 || left < 0) {
+    throw new UnsupportedError(
+      `Conv2DBackpropInput on wasm: padding above kernel size - 1 (kernel ${kh}x${kw}, ` +
+        `pad ${info.padInfo.top}/${info.padInfo.left})`,
+    );
+  }
+  const pad: Pad4 = [
+    [0, 0],
+    [top, Math.max(bottom, 0)],
+    [left, Math.max(right, 0)],
+    [0, 0],
+  ];
+  const dx = run(
+    backend,
+    'Conv2D',
+    { x: dilated, filter: kernel },
+    { strides: 1, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined as never },
+  );
+  release(backend, dilated, kernel);
+  return dx;
+}
+
+const TRAINING_KERNELS: KernelConfig[] = [
+  { kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2DBackpropFilter },
+  { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput },
+];
+
+let gradientsRegistered = false;
+
+/** Zero gradients for the comparison ops (all backends); idempotent. */
+export function registerComparisonGradients(): void {
+  if (gradientsRegistered) return;
+  for (const kernelName of COMPARISON_OPS) {
+    if (tf.getGradient(kernelName) !== undefined) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => ({
+        a: () => tf.zerosLike(saved[0]),
+        b: () => tf.zerosLike(saved[1]),
+      }),
+    });
+  }
+  gradientsRegistered = true;
+}
+
+/**
+ * Registers the wasm training kernels above (replacing wasm's own
+ * Conv2DBackpropInput) and the comparison gradients; idempotent. Needs the
+ * wasm backend module loaded (its kernels to build on).
+ */
+export function registerWasmTrainingKernels(): void {
+  registerComparisonGradients();
+  for (const config of TRAINING_KERNELS) {
+    const existing = tf.getKernel(config.kernelName, BACKEND);
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing !== undefined) tf.unregisterKernel(config.kernelName, BACKEND);
+    tf.registerKernel(config);
+  }
+}

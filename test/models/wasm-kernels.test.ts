@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+
+import * as tf from '@tensorflow/tfjs-core';
+
+import { initBackend } from '../../models/backend.js';
+import { Rng } from '../../sim/random.js';
+
+/** Largest |a - b| relative to the largest |b| (float32 sums of ~100 terms). */
+const TOLERANCE = 2e-6;
+
+function randomArray(rng: Rng, size: number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = rng.normal();
+  return out;
+}
+
+function relativeError(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+interface ConvCase {
+  title: string;
+  x: [number, number, number, number];
+  k: [number, number, number, number];
+  stride: number;
+  pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+}
+
+const PATCH_PAD: ConvCase['pad'] = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
+
+/** The convolutions the models use, at small sizes, with odd sizes too. */
+const CASES: ConvCase[] = [
+  { title: '3x3 same stride 1', x: [2, 9, 8, 3], k: [3, 3, 3, 5], stride: 1, pad: 'same' },
+  { title: '2x2 valid stride 2', x: [1, 8, 10, 4], k: [2, 2, 4, 3], stride: 2, pad: 'valid' },
+  {
+    title: '2x2 valid stride 2, odd size',
+    x: [1, 9, 7, 2],
+    k: [2, 2, 2, 3],
+    stride: 2,
+    pad: 'valid',
+  },
+  { title: '4x4 stride 2 pad 1', x: [2, 12, 10, 3], k: [4, 4, 3, 4], stride: 2, pad: PATCH_PAD },
+  {
+    title: '4x4 stride 2 pad 1, odd size',
+    x: [1, 11, 9, 2],
+    k: [4, 4, 2, 3],
+    stride: 2,
+    pad: PATCH_PAD,
+  },
+  { title: '4x4 stride 1 pad 1', x: [1, 7, 9, 3], k: [4, 4, 3, 2], stride: 1, pad: PATCH_PAD },
+  { title: '1x1 valid stride 1', x: [1, 5, 5, 4], k: [1, 1, 4, 1], stride: 1, pad: 'valid' },
+];
+
+/** Gradients of sum(conv(x, k) * r) with respect to x and k on `backend`. */
+async function convGrads(
+  backend: string,
+  c: ConvCase,
+  x: Float32Array,
+  k: Float32Array,
+  r: Float32Array,
+): Promise<[Float32Array, Float32Array]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, c.x);
+    const kt = tf.tensor4d(k, c.k);
+    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => {
+      const y = tf.conv2d(a, b, c.stride, c.pad);
+      return tf.sum(tf.mul(y, tf.tensor(r, y.shape)));
+    };
+    const [dx, dk] = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([xt, kt]);
+    return [dx.dataSync() as Float32Array, dk.dataSync() as Float32Array];
+  });
+}
+
+describe('models/wasm-kernels: training convolutions on wasm against cpu', () => {
+  before(async () => {
+    await initBackend('cpu');
+    await initBackend('wasm');
+  });
+
+  for (const c of CASES) {
+    it(`${c.title}: input and filter gradients agree within ${TOLERANCE}`, async () => {
+      const rng = new Rng(7);
+      const x = randomArray(
+        rng,
+        c.x.reduce((a, b) => a * b),
+      );
+      const k = randomArray(
+        rng,
+        c.k.reduce((a, b) => a * b),
+      );
+      await tf.setBackend('cpu');
+      const outShape = tf.tidy(
+        () =>
+          tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.k) as tf.Tensor4D, c.stride, c.pad)
+            .shape,
+      );
+      const r = randomArray(
+        rng,
+        outShape.reduce((a, b) => a * b),
+      );
+
+      const [dxCpu, dkCpu] = await convGrads('cpu', c, x, k, r);
+      const [dxWasm, dkWasm] = await convGrads('wasm', c, x, k, r);
+
+      assert.ok(
+        relativeError(dxWasm, dxCpu) < TOLERANCE,
+        `dx error ${relativeError(dxWasm, dxCpu)}`,
+      );
+      assert.ok(
+        relativeError(dkWasm, dkCpu) < TOLERANCE,
+        `dk error ${relativeError(dkWasm, dkCpu)}`,
+      );
+    });
+  }
+
+  it('second derivatives pass through leakyRelu and maximum (zero comparison gradients)', async () => {
+    await tf.setBackend('wasm');
+    const values = [-1.5, -0.2, 0.3, 2];
+    const got = tf.tidy(() => {
+      const x = tf.tensor1d(values);
+      // d/dx of sum((d/dx sum(leakyRelu(x^2 ... )))^2): here g(x) = d/dx sum(leakyRelu(x) * x).
+      const inner = (t: tf.Tensor) =>
+        tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(u, 0.2), u)))(t);
+      const outer = tf.grad((u: tf.Tensor) => tf.sum(tf.square(inner(u))))(x);
+      const viaMax = tf.grad((u: tf.Tensor) =>
+        tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maximum(v, 0), v)))(u))),
+      )(x);
+      return [Array.from(outer.dataSync()), Array.from(viaMax.dataSync())];
+    });
+    // f(u) = a u^2 with a = 1 (u > 0) or 0.2: f' = 2 a u, (f')^2 = 4 a^2 u^2, derivative 8 a^2 u.
+    const expected = values.map((u) => 8 * (u > 0 ? 1 : 0.04) * u);
+    const expectedMax = values.map((u) => 8 * (u > 0 ? 1 : 0) * u);
+    got[0].forEach((v, i) =>
+      assert.ok(Math.abs(v - expected[i]) < 1e-5, `leakyRelu ${v} vs ${expected[i]}`),
+    );
+    got[1].forEach((v, i) =>
+      assert.ok(Math.abs(v - expectedMax[i]) < 1e-5, `maximum ${v} vs ${expectedMax[i]}`),
+    );
+  });
+});
