@@ -10,6 +10,7 @@ import { registerSimulate } from './simulate.js';
 import { registerTiles } from './tiles.js';
 import { registerStats } from './stats.js';
 import { registerImport } from './import.js';
+import { registerExport } from './export.js';
 
 const program = new Command()
   .name('wiregan')
@@ -29,6 +30,7 @@ registerEvaluate(program, () => createLogger(logLevel()));
 registerTiles(program, () => createLogger(logLevel()));
 registerStats(program, () => createLogger(logLevel()));
 registerImport(program, () => createLogger(logLevel()));
+registerExport(program, () => createLogger(logLevel()));
 
 try {
   await program.parseAsync(process.argv);
