@@ -8,10 +8,12 @@
  * optional dependencies: a failed import means "not available". Left out:
  * wasm threads (tfjs disables them in Node).
  */
+import { createRequire } from 'node:module';
+
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { register as registerCjsLoader } from 'tsx/cjs/api';
 
 import { ConfigError } from '../sim/errors.js';
 import { registerComparisonGradients, registerWasmTrainingKernels } from './wasm-kernels.js';
@@ -37,6 +39,24 @@ function tfjsName(name: BackendName): string {
   return name === 'tensorflow-gpu' ? 'tensorflow' : name;
 }
 
+/**
+ * Registers tfjs-core's gradient functions, which its Node bundle leaves
+ * out. They ship only as ES modules with extensionless imports, which
+ * Node's ES loader refuses; they are loaded through require with tsx's
+ * CommonJS loader (a dependency of the project) for the time of the call.
+ * Gradients live in a registry global to the process, so this copy's
+ * registrations serve the bundle's engine.
+ */
+function registerAllGradients(): void {
+  if (tf.getGradient('Sum') !== undefined) return;
+  const unregister = registerCjsLoader();
+  try {
+    createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  } finally {
+    unregister();
+  }
+}
+
 let nativeLoaded: BackendName | undefined;
 
 /** Tries to make `name` the active backend; returns the reason when it cannot. */
@@ -55,6 +75,7 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
   // Production mode: fewer checks and no console notices from the backends.
   tf.enableProdMode();
+  registerAllGradients();
   if (name === 'wasm') registerWasmTrainingKernels();
   try {
     const ok = await tf.setBackend(tfjsName(name));

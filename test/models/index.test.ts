@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+
+import * as models from '../../models/index.js';
+
+/** The public API of models/: a change here is a change of the API. */
+const MODELS_EXPORTS = [
+  'BACKEND_ORDER',
+  'CycleGan',
+  'DISCRIMINATOR_PRESETS',
+  'GENERATOR_PRESETS',
+  'InpaintingPretrainer',
+  'OnnxTranslator',
+  'PatchDiscriminator',
+  'VitUnetGenerator',
+  'discriminatorWeightSpecs',
+  'generatorParameterCount',
+  'generatorWeightSpecs',
+  'initBackend',
+];
+
+describe('models/index: public API', () => {
+  it('exports exactly the listed names', () => {
+    assert.deepEqual(Object.keys(models).sort(), MODELS_EXPORTS);
+  });
+});
