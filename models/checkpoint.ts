@@ -30,8 +30,9 @@
  *                   by { "$array": "<array name>" } and each Map by
  *                   { "$map": [[key, value], ...] }
  *   sha256          hex digest of weights.bin
- * Network weights are stored beside the state (which holds them too), so
- * a reader that wants a generator needs nothing of the trainer's state.
+ * An array that is both a network weight and part of the state (the same
+ * object) is stored once, under its network name; a reader that wants a
+ * generator needs nothing of the trainer's state.
  *
  * A missing, truncated or corrupt checkpoint is a FileFormatError naming
  * the file. Left out: fsync, and sharding of weights.bin (a `paper` run's
@@ -266,10 +267,15 @@ export function readGeneratorWeights(
 class ArrayPacker {
   readonly entries: ArrayEntry[] = [];
   private readonly chunks: TypedArray[] = [];
+  private readonly names = new Map<TypedArray, string>();
   private byteLength = 0;
   private counter = 0;
 
+  /** Stores `data` under `name`, or returns the name it is already stored under. */
   add(name: string, data: TypedArray, shape: readonly number[] = [data.length]): string {
+    const stored = this.names.get(data);
+    if (stored !== undefined) return stored;
+    this.names.set(data, name);
     const dtype = dtypeOf(data);
     const byteOffset = Math.ceil(this.byteLength / ALIGN_BYTES) * ALIGN_BYTES;
     this.entries.push({ name, dtype, shape: [...shape], byteOffset, byteLength: data.byteLength });

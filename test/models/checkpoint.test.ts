@@ -97,6 +97,17 @@ describe('models/checkpoint', () => {
     assert.throws(() => readGeneratorWeights(run, 'generator'), /no network "generator"/);
   });
 
+  it('stores an array shared by a network and the state once', async () => {
+    const written = checkpointAt(3);
+    const genAB = written.networks.get('gen_ab')!;
+    const weights = new Map([...genAB].map(([name, array]) => [name, array.data]));
+    const folder = await writeCheckpoint(run, { ...written, state: { weights } });
+    const bytes = fs.statSync(path.join(folder, 'weights.bin')).size;
+    const alone = await writeCheckpoint(run, { ...written, step: 4, state: {} });
+    assert.equal(bytes, fs.statSync(path.join(alone, 'weights.bin')).size);
+    assert.deepEqual((readCheckpoint(folder).state as { weights: unknown }).weights, weights);
+  });
+
   it('keeps the newest checkpoints when pruning', async () => {
     for (const step of [5, 10, 15]) await writeCheckpoint(run, checkpointAt(step));
     pruneCheckpoints(run, 2);
