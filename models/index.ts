@@ -6,6 +6,8 @@
  */
 export type { Translator } from './translator.js';
 export { OnnxTranslator } from './onnx-translator.js';
+export type { OnnxExportOptions } from './onnx-export.js';
+export { exportGeneratorOnnx } from './onnx-export.js';
 
 export type { GeneratorConfig, WeightSpec } from './generator-spec.js';
 export {

@@ -92,7 +92,7 @@ function sha256(text: string): string {
 }
 
 /** Sizes the graph can be built for; a ConfigError names the field. */
-export function checkGeneratorConfig(config: GeneratorConfig): void {
+function checkGeneratorConfig(config: GeneratorConfig): void {
   const positive = (name: string, value: number): void => {
     if (!(Number.isInteger(value) && value > 0)) {
       throw new ConfigError(`generator config ${name}: expected an integer > 0, got ${value}`);
@@ -375,7 +375,7 @@ function convKernel(tf: Float32Array, k: number, cin: number, cout: number): Flo
 }
 
 /** (row, col) of each token on linspace(-1, 1, size) (0 for a size of 1): [hb * wb, 2]. */
-export function tokenCoordinates(hb: number, wb: number): Float32Array {
+function tokenCoordinates(hb: number, wb: number): Float32Array {
   const axis = (n: number, i: number): number => (n === 1 ? 0 : -1 + (2 * i) / (n - 1));
   const coords = new Float32Array(hb * wb * 2);
   for (let r = 0; r < hb; r++) {

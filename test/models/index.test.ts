@@ -13,6 +13,7 @@ const MODELS_EXPORTS = [
   'PatchDiscriminator',
   'VitUnetGenerator',
   'discriminatorWeightSpecs',
+  'exportGeneratorOnnx',
   'generatorParameterCount',
   'generatorWeightSpecs',
   'initBackend',
