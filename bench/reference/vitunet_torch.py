@@ -5,7 +5,7 @@ TF.js model and the ONNX export), written independently in PyTorch, so that
 an exported ONNX graph can be compared with a second implementation and
 with the graph torch.onnx.export makes of the same network.
 
-Weights file (safetensors layout, written by test/helpers/weightfile.ts):
+Weights file (safetensors layout, written by test/helpers/torch-reference.ts):
     u64 little-endian header length, then a JSON header
     {"<tfjs weight name>": {"dtype": "F32", "shape": [...],
                             "data_offsets": [begin, end]}, ...,
