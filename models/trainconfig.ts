@@ -198,9 +198,6 @@ export function resolveTrainConfig(preset: string, overrides: unknown[] = []): T
   checkBetas('model.betas', config.model.betas);
   checkRange('model.poolSize', config.model.poolSize, 0, Number.MAX_SAFE_INTEGER, true);
   checkRange('constantFraction', config.constantFraction, 0, 1 - 1e-12, false);
-  if (Math.round(config.steps * config.constantFraction) >= config.steps) {
-    throw new ConfigError('train config: constantFraction leaves no step for the decay');
-  }
   return config;
 }
 

@@ -1,0 +1,310 @@
+/**
+ * The training loop shared by CycleGAN training and inpainting
+ * pre-training: it reads batches from the tile loader, runs one learner
+ * step per batch, records the losses in history.arrow, saves checkpoints
+ * and reports progress through a callback.
+ *
+ * A run folder holds config.json (the resolved config, seed included),
+ * checkpoints/ (models/checkpoint.ts) and history.arrow
+ * (pipeline/historywriter.ts). A fresh run refuses a folder that already
+ * has checkpoints; `resume` continues from the newest one exactly: the
+ * learner's state (weights, optimiser slots, pools, random state), the
+ * loader's batch number and the elapsed time are restored, so N steps in
+ * one go and N/2 + N/2 with a resume give the same weights.
+ *
+ * Checkpoints are saved every `checkpointEvery` steps, at the end, and
+ * when `signal` aborts (the loop stops between steps). A failure inside a
+ * step saves nothing: the learner may be half-updated.
+ *
+ * Step numbers count completed steps: the first step is step 0 for the
+ * schedule and history row 1; checkpoint step-N holds the state after N
+ * steps.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { ConfigError, FileFormatError } from '../sim/errors.js';
+import { writeFileAtomic } from '../pipeline/atomic.js';
+import { cropBatch } from '../pipeline/batchcrop.js';
+import type { BatchSource, TileBatch } from '../pipeline/batches.js';
+import { HistoryWriter } from '../pipeline/historywriter.js';
+import { createTileLoader } from '../pipeline/loader.js';
+import { TileFileReader } from '../pipeline/tilefile.js';
+import {
+  latestCheckpoint,
+  pruneCheckpoints,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type CheckpointKind,
+  type NetworkWeights,
+} from './checkpoint.js';
+import type { GeneratorConfig } from './generator-spec.js';
+import type { DataConfig, RunLoopConfig } from './trainconfig.js';
+
+/** What the loop drives: one model with its optimisers and schedules. */
+export interface Learner {
+  readonly lossNames: readonly string[];
+  /** One update on `batch`; `step` is the number of steps done before it. */
+  step(batch: TileBatch, step: number): Record<string, number>;
+  /** Learning rates in force at `step`, by name, for the log. */
+  rates(step: number): Record<string, number>;
+  /**
+   * The state to continue from (plain data and typed arrays) and, for
+   * export, each network's weights; arrays shared by both are stored once.
+   */
+  snapshot(): { networks: NetworkWeights; state: unknown };
+  restore(state: unknown): void;
+  dispose(): void;
+}
+
+/** The part of a run config the loop reads. */
+export interface LoopConfig extends RunLoopConfig {
+  readonly seed: number;
+  readonly data: DataConfig;
+  readonly model: { readonly generator: GeneratorConfig };
+}
+
+export interface TrainingJob {
+  readonly kind: CheckpointKind;
+  readonly config: LoopConfig;
+  /** Tile file (pipeline/tilefile.ts); the train split is used. */
+  readonly data: string;
+  readonly runDir: string;
+  /** Continue from the newest checkpoint in runDir. */
+  readonly resume: boolean;
+  /** Builds the learner; called once, before a checkpoint is restored into it. */
+  readonly createLearner: () => Learner;
+  /** Stops the loop between steps; a checkpoint is saved. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (event: TrainingEvent) => void;
+}
+
+export type TrainingEvent =
+  | { kind: 'start'; step: number; totalSteps: number; resumedFrom: string | null }
+  | {
+      kind: 'step';
+      step: number;
+      totalSteps: number;
+      losses: Record<string, number>;
+      elapsedS: number;
+    }
+  | {
+      kind: 'log';
+      step: number;
+      totalSteps: number;
+      /** Mean of each loss over the steps since the last log event. */
+      losses: Record<string, number>;
+      rates: Record<string, number>;
+      stepsPerS: number;
+      elapsedS: number;
+    }
+  | { kind: 'checkpoint'; step: number; path: string };
+
+export interface TrainingSummary {
+  /** Steps completed in the run, resumes included. */
+  readonly step: number;
+  readonly interrupted: boolean;
+  /** The newest checkpoint folder. */
+  readonly checkpoint: string;
+  /** Training time of the whole run [s]. */
+  readonly elapsedS: number;
+}
+
+/** config.json in a run folder. */
+export function runConfigPath(runDir: string): string {
+  return path.join(runDir, 'config.json');
+}
+
+/** The resolved config stored in a run folder. */
+export function readRunConfig(runDir: string): unknown {
+  const file = runConfigPath(runDir);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new FileFormatError(file, `cannot read the run config: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
+/** Runs (or resumes) a training job to `config.steps` steps or until aborted. */
+export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
+  const { config } = job;
+  const tileCrop = await checkTileSize(job.data, config);
+  const resumed = job.resume ? readResumePoint(job) : null;
+  await prepareRunFolder(job);
+
+  const learner = job.createLearner();
+  let loader: BatchSource | undefined;
+  try {
+    if (resumed) learner.restore(resumed.state);
+    loader = await createTileLoader({
+      path: job.data,
+      split: 'train',
+      batchSize: config.data.batchSize,
+      seed: config.seed,
+      startBatch: resumed?.loaderPosition ?? 0,
+      workers: config.data.workers,
+      prefetch: config.data.prefetch,
+    });
+    const history = HistoryWriter.resume(
+      path.join(job.runDir, 'history.arrow'),
+      learner.lossNames,
+      resumed?.step ?? 0,
+    );
+    return await loop(job, learner, loader, history, resumed, tileCrop);
+  } finally {
+    await loader?.close();
+    learner.dispose();
+  }
+}
+
+/** The steps, from the resume point to the end or an abort. */
+async function loop(
+  job: TrainingJob,
+  learner: Learner,
+  loader: BatchSource,
+  history: HistoryWriter,
+  resumed: Checkpoint | null,
+  crop: readonly [number, number] | null,
+): Promise<TrainingSummary> {
+  const { config, onProgress } = job;
+  const totalSteps = config.steps;
+  const emit = onProgress ?? (() => {});
+  const priorS = resumed?.elapsedS ?? 0;
+  const started = performance.now();
+  const elapsed = () => priorS + (performance.now() - started) / 1000;
+  let step = resumed?.step ?? 0;
+  let saved = resumed ? latestCheckpoint(job.runDir)! : '';
+  let savedStep = resumed ? step : -1;
+  const interval = new IntervalMeans(learner.lossNames);
+
+  emit({ kind: 'start', step, totalSteps, resumedFrom: resumed ? saved : null });
+  const save = async (): Promise<void> => {
+    saved = await saveCheckpoint(job, learner, step, loader.position, elapsed());
+    await history.flush();
+    savedStep = step;
+    emit({ kind: 'checkpoint', step, path: saved });
+  };
+
+  while (step < totalSteps && !job.signal?.aborted) {
+    const batchNumber = loader.position;
+    let batch = await loader.next();
+    if (crop) batch = cropBatch(batch, crop, config.seed, batchNumber);
+    const losses = learner.step(batch, step);
+    step++;
+    history.append(step, elapsed(), losses);
+    interval.add(losses);
+    emit({ kind: 'step', step, totalSteps, losses, elapsedS: elapsed() });
+
+    if (step % config.logEvery === 0 || step === totalSteps) {
+      const rates = learner.rates(step - 1);
+      emit({ kind: 'log', step, totalSteps, rates, elapsedS: elapsed(), ...interval.take() });
+      await history.flush();
+    }
+    if (step % config.checkpointEvery === 0) await save();
+  }
+  if (savedStep !== step) await save();
+  return { step, interrupted: step < totalSteps, checkpoint: saved, elapsedS: elapsed() };
+}
+
+async function saveCheckpoint(
+  job: TrainingJob,
+  learner: Learner,
+  step: number,
+  loaderPosition: number,
+  elapsedS: number,
+): Promise<string> {
+  const folder = await writeCheckpoint(job.runDir, {
+    kind: job.kind,
+    step,
+    loaderPosition,
+    elapsedS,
+    seed: job.config.seed,
+    config: job.config,
+    generator: job.config.model.generator,
+    ...learner.snapshot(),
+  });
+  pruneCheckpoints(job.runDir, job.config.keepCheckpoints);
+  return folder;
+}
+
+/**
+ * The crop to cut from the file's tiles, or null when they already have
+ * the generator's size; a ConfigError when they cannot be used.
+ */
+async function checkTileSize(
+  data: string,
+  config: LoopConfig,
+): Promise<readonly [number, number] | null> {
+  const reader = await TileFileReader.open(data);
+  const file = [reader.tileHeight, reader.tileWidth] as const;
+  reader.close();
+  const [h, w] = config.model.generator.tile;
+  if (file[0] === h && file[1] === w) return null;
+  const sizes = `tile file ${data} has ${file[0]} x ${file[1]} tiles, the generator takes ${h} x ${w}`;
+  if (!config.data.crop) {
+    throw new ConfigError(`${sizes}; set data.crop (--crop) to train on random crops`);
+  }
+  if (file[0] < h || file[1] < w) throw new ConfigError(`${sizes}: too small to crop`);
+  return [h, w];
+}
+
+function readResumePoint(job: TrainingJob): Checkpoint {
+  const folder = latestCheckpoint(job.runDir);
+  if (!folder) {
+    throw new ConfigError(`--resume: run folder ${job.runDir} has no checkpoint to resume from`);
+  }
+  const checkpoint = readCheckpoint(folder);
+  if (checkpoint.kind !== job.kind) {
+    throw new ConfigError(
+      `--resume: ${folder} is a ${checkpoint.kind} checkpoint, expected ${job.kind}`,
+    );
+  }
+  return checkpoint;
+}
+
+/** Creates the run folder (or checks a resumed one) and writes config.json. */
+async function prepareRunFolder(job: TrainingJob): Promise<void> {
+  if (!job.resume && latestCheckpoint(job.runDir)) {
+    throw new ConfigError(
+      `run folder ${job.runDir} already has checkpoints: pass --resume to continue it ` +
+        'or choose another --out',
+    );
+  }
+  fs.mkdirSync(job.runDir, { recursive: true });
+  const text = `${JSON.stringify(job.config, null, 2)}\n`;
+  await writeFileAtomic(runConfigPath(job.runDir), Buffer.from(text), { force: true });
+}
+
+/** Running sums of each loss between log events. */
+class IntervalMeans {
+  private sums: Record<string, number> = {};
+  private count = 0;
+  private since = performance.now();
+
+  constructor(private readonly names: readonly string[]) {
+    this.reset();
+  }
+
+  add(losses: Record<string, number>): void {
+    for (const name of this.names) this.sums[name] += losses[name];
+    this.count++;
+  }
+
+  /** Means and step rate since the last call. */
+  take(): { losses: Record<string, number>; stepsPerS: number } {
+    const losses: Record<string, number> = {};
+    for (const name of this.names) losses[name] = this.sums[name] / this.count;
+    const stepsPerS = this.count / ((performance.now() - this.since) / 1000);
+    this.reset();
+    return { losses, stepsPerS };
+  }
+
+  private reset(): void {
+    for (const name of this.names) this.sums[name] = 0;
+    this.count = 0;
+    this.since = performance.now();
+  }
+}
