@@ -53,16 +53,18 @@ async function penaltyGradients(backend: 'cpu' | 'wasm', s: Setup) {
   try {
     disc.setWeights(s.weights);
     const vars = [...disc.variables.values()];
-    return tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => penalty(disc, s), vars);
-      const byWeight = new Map<string, Float32Array>();
+    const { value, grads } = tf.variableGrads(() => penalty(disc, s), vars);
+    try {
       // Biases before no norm (conv0, conv4) do not reach the input gradient: 0.
+      const byWeight = new Map<string, Float32Array>();
       for (const [name, v] of disc.variables) {
         const g = grads[v.name];
         byWeight.set(name, g ? (g.dataSync() as Float32Array) : new Float32Array(v.size));
       }
       return { value: value.dataSync()[0], grads: byWeight };
-    });
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
   } finally {
     disc.dispose();
   }

@@ -80,7 +80,10 @@ async function convGrads(
       return tf.sum(tf.mul(y, tf.tensor(r, y.shape)));
     };
     const [dx, dk] = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([xt, kt]);
-    return [dx.dataSync() as Float32Array, dk.dataSync() as Float32Array];
+    return [dx.dataSync() as Float32Array, dk.dataSync() as Float32Array] as [
+      Float32Array,
+      Float32Array,
+    ];
   });
 }
 
