@@ -10,6 +10,8 @@ import { registerSimulate } from './simulate.js';
 import { registerTiles } from './tiles.js';
 import { registerStats } from './stats.js';
 import { registerImport } from './import.js';
+import { registerTrain } from './train.js';
+import { registerPretrain } from './pretrain.js';
 import { registerExport } from './export.js';
 
 const program = new Command()
@@ -30,6 +32,8 @@ registerEvaluate(program, () => createLogger(logLevel()));
 registerTiles(program, () => createLogger(logLevel()));
 registerStats(program, () => createLogger(logLevel()));
 registerImport(program, () => createLogger(logLevel()));
+registerPretrain(program, () => createLogger(logLevel()));
+registerTrain(program, () => createLogger(logLevel()));
 registerExport(program, () => createLogger(logLevel()));
 
 try {

@@ -1,0 +1,63 @@
+/**
+ * `wiregan train`: CycleGAN training of gen_ab and gen_ba on a tile file
+ * into a run folder (config.json, checkpoints/, history.arrow), optionally
+ * starting from a pre-training run (--init) or continuing one (--resume).
+ */
+import type { Command } from 'commander';
+
+import { runCycleGanTraining } from '../models/train-run.js';
+import { resolveTrainConfig } from '../models/trainconfig.js';
+import type { Logger } from './log.js';
+import {
+  addRunOptions,
+  overridesFromFlags,
+  progressReporter,
+  reportSummary,
+  startBackend,
+  withInterrupt,
+  type RunFlags,
+} from './trainrun.js';
+
+interface TrainFlags extends RunFlags {
+  init?: string;
+}
+
+export function registerTrain(program: Command, logger: () => Logger): void {
+  const command = program
+    .command('train')
+    .description('train the CycleGAN (gen_ab: A -> B, gen_ba: B -> A) on a tile file');
+  addRunOptions(command)
+    .option('--init <pretrain run>', 'initialise both generators from a pre-training run')
+    .action(async (flags: TrainFlags) => {
+      const log = logger();
+      const { preset, overrides } = overridesFromFlags(flags);
+      const config = resolveTrainConfig(preset, overrides);
+      if (flags.init && flags.resume) log.warn('--init is ignored when resuming', {});
+      await startBackend(flags, log);
+      log.info('train', {
+        preset: config.preset,
+        data: flags.data,
+        out: flags.out,
+        init: flags.init,
+      });
+
+      const progress = progressReporter('train', log);
+      try {
+        const summary = await withInterrupt(log, (signal) =>
+          runCycleGanTraining({
+            config,
+            data: flags.data,
+            runDir: flags.out,
+            resume: Boolean(flags.resume),
+            init: flags.init,
+            signal,
+            onProgress: progress.onProgress,
+          }),
+        );
+        progress.stop();
+        reportSummary('train', summary, log);
+      } finally {
+        progress.stop();
+      }
+    });
+}
