@@ -78,6 +78,27 @@ dataset: install
 	$(WIREGAN) tiles $(OUT)/slats-events.h5 --preset slats --out $(OUT)/slats-tiles.h5 --force
 	$(WIREGAN) stats $(OUT)/slats-tiles.h5
 
+# Training: TRAIN_PRESET on TRAIN_DATA for TRAIN_STEPS steps into TRAIN_RUN;
+# `make pretrain` first pre-trains into PRETRAIN_RUN, which `make train`
+# then starts from when it exists. TRAIN_FLAGS adds flags (e.g. --resume).
+TRAIN_DATA ?= $(OUT)/slats-tiles.h5
+TRAIN_PRESET ?= small
+TRAIN_STEPS ?= 2000
+PRETRAIN_STEPS ?= 500
+TRAIN_RUN ?= runs/$(TRAIN_PRESET)
+PRETRAIN_RUN ?= $(TRAIN_RUN)-pretrain
+TRAIN_FLAGS ?= --crop
+
+.PHONY: pretrain train
+pretrain: install
+	$(WIREGAN) pretrain --data $(TRAIN_DATA) --preset $(TRAIN_PRESET) --steps $(PRETRAIN_STEPS) \
+	  --out $(PRETRAIN_RUN) $(TRAIN_FLAGS)
+
+train: install
+	$(WIREGAN) train --data $(TRAIN_DATA) --preset $(TRAIN_PRESET) --steps $(TRAIN_STEPS) \
+	  --out $(TRAIN_RUN) $(if $(wildcard $(PRETRAIN_RUN)/checkpoints/latest),--init $(PRETRAIN_RUN)) \
+	  $(TRAIN_FLAGS)
+
 bench: install pydeps
 	node --import tsx bench/run.ts
 
