@@ -33,3 +33,12 @@ export type { InpaintingConfig, InpaintingState } from './inpainting.js';
 export { InpaintingPretrainer } from './inpainting.js';
 export type { AdamWState } from './adamw.js';
 export type { ImagePoolState } from './imagepool.js';
+
+export type { GeneratorName } from './checkpoint.js';
+export { readCheckpoint, readGeneratorWeights } from './checkpoint.js';
+export { linearDecayRate, warmRestartRate } from './schedule.js';
+export type { PretrainConfig, TrainConfig } from './trainconfig.js';
+export { TRAIN_PRESETS, resolvePretrainConfig, resolveTrainConfig } from './trainconfig.js';
+export type { TrainingEvent, TrainingSummary } from './trainer.js';
+export { runCycleGanTraining } from './train-run.js';
+export { runPretraining } from './pretrain-run.js';

@@ -11,12 +11,21 @@ const MODELS_EXPORTS = [
   'InpaintingPretrainer',
   'OnnxTranslator',
   'PatchDiscriminator',
+  'TRAIN_PRESETS',
   'VitUnetGenerator',
   'discriminatorWeightSpecs',
   'exportGeneratorOnnx',
   'generatorParameterCount',
   'generatorWeightSpecs',
   'initBackend',
+  'linearDecayRate',
+  'readCheckpoint',
+  'readGeneratorWeights',
+  'resolvePretrainConfig',
+  'resolveTrainConfig',
+  'runCycleGanTraining',
+  'runPretraining',
+  'warmRestartRate',
 ];
 
 describe('models/index: public API', () => {
