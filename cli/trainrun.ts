@@ -114,7 +114,7 @@ export async function withInterrupt(
 }
 
 /** Losses shown on the bar, in this order, when the run has them. */
-const BAR_LOSSES = ['loss', 'gen_ab', 'gen_ba', 'cycle_a', 'cycle_b', 'disc_a', 'disc_b'];
+const BAR_LOSSES = ['loss', 'gen_ab', 'gen_ba', 'disc_a', 'disc_b'];
 
 /** The progress display: returns the event callback and a stop function. */
 export function progressReporter(
@@ -130,8 +130,12 @@ export function progressReporter(
   let bar: SingleBar | undefined;
   let first = { step: 0, time: 0 };
   const note = (message: string, fields: Fields) => {
-    if (bar && tty) bars.log(`${message} ${formatFields(fields)}\n`);
-    else log.info(message, fields);
+    if (bar && tty) {
+      bars.log(`${message} ${formatFields(fields)}\n`);
+      bars.update();
+    } else {
+      log.info(message, fields);
+    }
   };
 
   const onProgress = (event: TrainingEvent): void => {
