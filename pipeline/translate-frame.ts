@@ -11,7 +11,7 @@
  * onnxruntime's own threads). Memory: the output frame plus `inFlight`
  * batches of tiles in and out.
  */
-import { ConfigError } from '../sim/errors.js';
+import { ConfigError, ShapeError } from '../sim/errors.js';
 import type { Translator } from '../models/translator.js';
 import {
   type TilePlan,
@@ -44,6 +44,12 @@ export async function translateFrame(
   const inFlight = options.inFlight ?? 2;
   if (!(Number.isInteger(batch) && batch >= 1 && Number.isInteger(inFlight) && inFlight >= 1)) {
     throw new ConfigError(`batch and inFlight must be integers >= 1, got ${batch} and ${inFlight}`);
+  }
+  if (frame.length !== shape[0] * shape[1]) {
+    throw new ShapeError(
+      `translateFrame: expected a frame [${shape[0]}, ${shape[1]}] = ${shape[0] * shape[1]} values, ` +
+        `got ${frame.length}`,
+    );
   }
   const tile = [translator.tileHeight, translator.tileWidth] as const;
   const plan = planTiles(shape, tile, options);

@@ -1,0 +1,135 @@
+/**
+ * Opens an exported generator (ONNX) as a `Translator` on the chosen
+ * device and thread layout:
+ * - cpu, `workers` >= 1: a pool of worker threads, each with a 1-thread
+ *   session (pipeline/translate-pool.ts), the default with 2 workers;
+ * - cpu, `workers` = 0: one session in this thread with `threads`
+ *   intra-op threads (models/onnx-translator.ts);
+ * - cuda: one session with onnxruntime's CUDA execution provider. Only
+ *   where onnxruntime-node's CUDA provider libraries are installed (its
+ *   install step with `--onnxruntime-node-install=cuda12`; this project
+ *   skips it by default); otherwise a ConfigError says so, before any
+ *   work.
+ *
+ * The model must take and return float32 [n, 1, h, w], h and w fixed, n
+ * free (checked by OnnxTranslator.open for every device).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import * as ort from 'onnxruntime-node';
+
+import { INPUT_NAME, OnnxTranslator } from '../models/onnx-translator.js';
+import type { Translator } from '../models/translator.js';
+import { ConfigError, ShapeError } from '../sim/errors.js';
+import { PoolTranslator } from './translate-pool.js';
+
+export type Device = 'cpu' | 'cuda';
+export const DEVICES: readonly Device[] = ['cpu', 'cuda'];
+
+export interface TranslatorOptions {
+  readonly device: Device;
+  /** Worker threads with a 1-thread session each; 0 = one session here. */
+  readonly workers: number;
+  /** Intra-op threads of the in-thread session (workers = 0); 0 = onnxruntime's choice. */
+  readonly threads: number;
+}
+
+/** The install hint for the CUDA execution provider. */
+export const CUDA_INSTALL_HINT =
+  'the CUDA libraries are not installed: reinstall onnxruntime-node with ' +
+  '`npm install onnxruntime-node --onnxruntime-node-install=cuda12` on a machine with CUDA 12';
+
+export async function openTranslator(
+  model: string,
+  options: TranslatorOptions,
+): Promise<Translator> {
+  const { device, workers, threads } = options;
+  if (!DEVICES.includes(device)) {
+    throw new ConfigError(`--device must be one of ${DEVICES.join(', ')}, got "${device}"`);
+  }
+  if (!(Number.isInteger(workers) && workers >= 0 && Number.isInteger(threads) && threads >= 0)) {
+    throw new ConfigError(
+      `workers and threads must be integers >= 0, got ${workers} and ${threads}`,
+    );
+  }
+  if (device === 'cuda') return CudaTranslator.open(model);
+  if (workers > 0) return PoolTranslator.open(model, workers);
+  return OnnxTranslator.open(model, { intraOpThreads: threads });
+}
+
+/** True when onnxruntime-node's CUDA provider library is on disk. */
+export function cudaProviderInstalled(): boolean {
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const folder = path.join(
+    path.dirname(entry),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  );
+  return existsSync(path.join(folder, 'libonnxruntime_providers_cuda.so'));
+}
+
+/** One session on the CUDA execution provider. */
+class CudaTranslator implements Translator {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly path: string,
+    readonly tileHeight: number,
+    readonly tileWidth: number,
+  ) {}
+
+  static async open(model: string): Promise<CudaTranslator> {
+    const probe = await OnnxTranslator.open(model, { intraOpThreads: 1 });
+    const [h, w] = [probe.tileHeight, probe.tileWidth];
+    await probe.close();
+    if (!cudaProviderInstalled()) {
+      throw new ConfigError(
+        `--device cuda: onnxruntime-node has no CUDA provider; ${CUDA_INSTALL_HINT}`,
+      );
+    }
+    try {
+      const session = await ort.InferenceSession.create(model, { executionProviders: ['cuda'] });
+      return new CudaTranslator(session, model, h, w);
+    } catch (cause) {
+      const reason = (cause as Error).message.split('\n')[0];
+      throw new ConfigError(
+        `--device cuda: the CUDA provider did not load (${reason}); ${CUDA_INSTALL_HINT}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  async translate(tiles: Float32Array, n: number): Promise<Float32Array> {
+    const size = this.tileHeight * this.tileWidth;
+    const dims = [n, 1, this.tileHeight, this.tileWidth];
+    if (tiles.length !== n * size) {
+      throw new ShapeError(
+        `${this.path}: translate expected [${dims}] (${n * size} values), got ${tiles.length}`,
+      );
+    }
+    const results = await this.session.run({
+      [INPUT_NAME]: new ort.Tensor('float32', tiles, dims),
+    });
+    const output = results[this.session.outputNames[0]];
+    try {
+      if (output.type !== 'float32' || output.data.length !== n * size) {
+        throw new ShapeError(
+          `${this.path}: expected a float32 output of [${dims}], got ${output.type} [${output.dims}]`,
+        );
+      }
+      return Float32Array.from(output.data as Float32Array);
+    } finally {
+      output.dispose();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
