@@ -1,7 +1,7 @@
 /**
  * Training kernels that the tfjs wasm backend lacks or runs slowly, built
  * from its own fast kernels (XNNPACK Conv2D, Transpose, Slice, PadV2,
- * Reverse, Reshape), plus zero gradients for comparison ops.
+ * Reshape), plus zero gradients for comparison ops.
  *
  * - Conv2DBackpropFilter (not registered on wasm): the filter gradient
  *   dW [kh, kw, cin, cout] is a stride-1 convolution of the input with
@@ -13,10 +13,14 @@
  *   dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
  *   stride (s - 1 zeros between samples), padded by (k - 1 - pad) before,
  *   with the kernel flipped in both spatial axes and its in/out swapped:
- *   [kh, kw, cin, cout] -> [kh, kw, cout, cin].
+ *   [kh, kw, cin, cout] -> [kh, kw, cout, cin] (in JavaScript: wasm's
+ *   Reverse is slower than the convolution).
  * - Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual: piecewise
  *   constant, so their gradient is zero; registering it lets second
  *   derivatives pass through leakyRelu and maximum (gradient penalty).
+ *
+ * - BatchMatMul: transposed operands are transposed first (wasm's kernel
+ *   runs a scalar loop for them), then the shipped kernel's fast path runs.
  *
  * Left out: channels-first layouts (refused with UnsupportedError) and
  * dilated forward convolutions (the models use none).
@@ -45,6 +49,10 @@ export const COMPARISON_OPS = [
 
 interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
+  /** A view of a tensor's data on the wasm heap (invalid once the heap grows). */
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  /** Copies values onto the heap as a new tensor's data. */
+  write(values: Float32Array, shape: number[], dtype: 'float32'): object;
 }
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
@@ -167,6 +175,28 @@ function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number
   return out;
 }
 
+/**
+ * Kernel [kh, kw, cin, cout] flipped in both spatial axes with in and out
+ * swapped: [kh, kw, cout, cin], in one pass over a copy of the kernel
+ * (wasm's Reverse walks element by element and cost more than the
+ * convolution itself on 3x3x128x128 kernels).
+ */
+function flipAndSwap(backend: WasmBackendLike, filter: TensorInfo): TensorInfo {
+  const [kh, kw, cin, cout] = filter.shape;
+  const src = backend.typedArrayFromHeap(filter);
+  const out = new Float32Array(src.length);
+  const taps = kh * kw;
+  for (let t = 0; t < taps; t++) {
+    const from = (taps - 1 - t) * cin * cout;
+    const to = t * cin * cout;
+    for (let ci = 0; ci < cin; ci++) {
+      for (let co = 0; co < cout; co++) out[to + co * cin + ci] = src[from + ci * cout + co];
+    }
+  }
+  const shape = [kh, kw, cout, cin];
+  return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
+}
+
 /** dx [n, h, w, cin] from dy [n, oh, ow, cout] and the filter [kh, kw, cin, cout]. */
 function conv2DBackpropInput(args: {
   inputs: NamedTensorInfoMap;
@@ -185,10 +215,7 @@ function conv2DBackpropInput(args: {
   const sh = info.strideHeight;
   const sw = info.strideWidth;
 
-  // Flip spatially and swap in/out: [kh, kw, cin, cout] -> [kh, kw, cout, cin].
-  const flipped = run(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
-  const kernel = run(backend, 'Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-  release(backend, flipped);
+  const kernel = flipAndSwap(backend, filter);
 
   // Rows of the dilated dy [n, oh * sh, ...] beyond what the output needs are cropped.
   let dilated = dilate(backend, dy, sh, sw);
@@ -225,9 +252,49 @@ function conv2DBackpropInput(args: {
   return dx;
 }
 
+/** wasm's BatchMatMul as shipped; its fast path takes neither operand transposed. */
+let plainBatchMatMul: KernelConfig['kernelFunc'] | undefined;
+
+/** Swaps the last two axes: [..., r, c] -> [..., c, r]. */
+function transposeLast(backend: WasmBackendLike, x: TensorInfo): TensorInfo {
+  const perm = x.shape.map((_, i) => i);
+  const rank = perm.length;
+  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+  return run(backend, 'Transpose', { x }, { perm });
+}
+
+/**
+ * BatchMatMul with transposed operands made explicit: wasm's kernel runs a
+ * scalar loop when either operand is marked transposed (the matMul
+ * gradients mark them), ~5x slower than a Transpose and its fast path.
+ */
+function batchMatMul(args: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const attrs = args.attrs ?? {};
+  const plain = plainBatchMatMul as NonNullable<typeof plainBatchMatMul>;
+  if (!attrs.transposeA && !attrs.transposeB) return plain(args as never) as TensorInfo;
+  const a = args.inputs.a as TensorInfo;
+  const b = args.inputs.b as TensorInfo;
+  const at = attrs.transposeA ? transposeLast(backend, a) : a;
+  const bt = attrs.transposeB ? transposeLast(backend, b) : b;
+  const out = plain({
+    inputs: { a: at, b: bt },
+    backend: args.backend as never,
+    attrs: { ...attrs, transposeA: false, transposeB: false },
+  }) as TensorInfo;
+  if (at !== a) release(backend, at);
+  if (bt !== b) release(backend, bt);
+  return out;
+}
+
 const TRAINING_KERNELS: KernelConfig[] = [
   { kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2DBackpropFilter },
   { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput },
+  { kernelName: 'BatchMatMul', backendName: BACKEND, kernelFunc: batchMatMul },
 ];
 
 let gradientsRegistered = false;
@@ -256,10 +323,15 @@ export function registerComparisonGradients(): void {
  */
 export function registerWasmTrainingKernels(): void {
   registerComparisonGradients();
+  const shipped = tf.getKernel('BatchMatMul', BACKEND);
+  if (shipped !== undefined && shipped.kernelFunc !== batchMatMul) {
+    plainBatchMatMul = shipped.kernelFunc;
+  }
   for (const config of TRAINING_KERNELS) {
     const existing = tf.getKernel(config.kernelName, BACKEND);
     if (existing?.kernelFunc === config.kernelFunc) continue;
     if (existing !== undefined) tf.unregisterKernel(config.kernelName, BACKEND);
-    tf.registerKernel(config);
+    // The shipped kernel's setup (binding its wasm function) still has to run.
+    tf.registerKernel({ ...config, setupFunc: existing?.setupFunc });
   }
 }

@@ -129,6 +129,28 @@ describe('models/wasm-kernels: training convolutions on wasm against cpu', () =>
     });
   }
 
+  it('matMul with transposed operands, and its gradients, agree with cpu', async () => {
+    const rng = new Rng(8);
+    const a = randomArray(rng, 2 * 5 * 7);
+    const b = randomArray(rng, 2 * 7 * 3);
+    const results: Float32Array[][] = [];
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      results.push(
+        tf.tidy(() => {
+          const at = tf.tensor3d(a, [2, 7, 5]);
+          const bt = tf.tensor3d(b, [2, 3, 7]);
+          const f = (x: tf.Tensor, y: tf.Tensor) =>
+            tf.sum(tf.square(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, true, true)));
+          const y = tf.matMul(at, bt, true, true);
+          const [ga, gb] = tf.grads(f)([at, bt]);
+          return [y, ga, gb].map((t) => t.dataSync() as Float32Array);
+        }),
+      );
+    }
+    results[0].forEach((cpu, i) => assert.ok(relativeError(results[1][i], cpu) < TOLERANCE));
+  });
+
   it('second derivatives pass through leakyRelu and maximum (zero comparison gradients)', async () => {
     await tf.setBackend('wasm');
     const values = [-1.5, -0.2, 0.3, 2];
