@@ -89,7 +89,14 @@ export const DEFAULT_TRANSLATE = {
 } as const;
 
 export type TranslateProgress =
-  | { readonly kind: 'start'; readonly events: number; readonly skipped: readonly number[] }
+  | {
+      readonly kind: 'start';
+      readonly events: number;
+      /** Events found finished in the partial output. */
+      readonly skipped: readonly number[];
+      /** Events of the file without the tag (not translated). */
+      readonly withoutTag: readonly number[];
+    }
   | {
       readonly kind: 'tiles';
       readonly event: number;
@@ -126,7 +133,7 @@ export async function translateEvents(
   const reader = await EventFileReader.open(job.input);
   let translator: Translator | undefined;
   try {
-    const events = eventsWithTag(reader, tag);
+    const { events, without } = eventsWithTag(reader, tag);
     translator = await openTranslator(job.model, job);
     const tile = [translator.tileHeight, translator.tileWidth] as const;
     const overlap = [
@@ -149,7 +156,12 @@ export async function translateEvents(
     const partial = PartialOutput.open(job.out, outTag, record, job);
     const finished = new Set(partial.done());
     const todo = events.filter((e) => !finished.has(e));
-    onProgress({ kind: 'start', events: events.length, skipped: [...finished] });
+    onProgress({
+      kind: 'start',
+      events: events.length,
+      skipped: [...finished],
+      withoutTag: without,
+    });
 
     const context = { job, reader, translator, tag, outTag, overlap, partial, onProgress };
     const tiles = await translateAll(context, todo, events.length - todo.length, events.length);
@@ -186,22 +198,29 @@ function checkJob(job: TranslateJob): string {
   return job.domain;
 }
 
-/** Every event, each checked to hold `frame_<tag>` of 2 dimensions. */
-function eventsWithTag(reader: EventFileReader, tag: string): number[] {
-  const events = reader.events();
-  if (events.length === 0) throw new FileFormatError(reader.path, 'no events (groups /<number>)');
-  for (const event of events) {
-    if (!reader.tags(event).includes(tag)) {
-      const present = reader.tags(event).join(', ') || 'none';
-      throw new FileFormatError(
-        reader.path,
-        `expected frame_${tag} in every event; event ${event} has tags: ${present}`,
-        { dataset: `/${event}/frame_${tag}` },
-      );
-    }
-    reader.frameShape(event, tag);
+/**
+ * Events holding `frame_<tag>` (each checked to be 2-d), and those without
+ * it; none holding it is an error naming the tags that are there.
+ */
+function eventsWithTag(
+  reader: EventFileReader,
+  tag: string,
+): { events: number[]; without: number[] } {
+  const all = reader.events();
+  if (all.length === 0) throw new FileFormatError(reader.path, 'no events (groups /<number>)');
+  const events = all.filter((event) => reader.tags(event).includes(tag));
+  if (events.length === 0) {
+    const present = [...new Set(all.flatMap((e) => reader.tags(e)))].join(', ') || 'none';
+    throw new FileFormatError(
+      reader.path,
+      `expected frame_${tag} in the events; their tags: ${present}`,
+      {
+        dataset: `/${all[0]}/frame_${tag}`,
+      },
+    );
   }
-  return events;
+  for (const event of events) reader.frameShape(event, tag);
+  return { events, without: all.filter((e) => !events.includes(e)) };
 }
 
 function translationRecord(
