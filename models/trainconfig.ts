@@ -37,6 +37,12 @@ export interface DataConfig {
    * (larger) tile; without it the file's tile size must equal the generator's.
    */
   readonly crop: boolean;
+  /**
+   * Fraction of non-zero pixels a crop should hold; offsets are drawn again
+   * (up to 16 times) until one does (pipeline/batchcrop.ts). Empty crops
+   * make the discriminator's instance norm blow its gradients up.
+   */
+  readonly cropMinNonzero: number;
   /** Loader worker threads (0: read in the training thread). */
   readonly workers: number;
   /** Batches read ahead of training. */
@@ -108,7 +114,14 @@ export interface PretrainConfig extends RunLoopConfig {
   readonly data: DataConfig;
 }
 
-const DATA: DataConfig = { batchSize: 1, crop: false, workers: 1, prefetch: 4 };
+/** 0.2 % non-zero: 33 pixels of a 128 x 128 crop, about a quarter of a track across it. */
+const DATA: DataConfig = {
+  batchSize: 1,
+  crop: false,
+  cropMinNonzero: 0.002,
+  workers: 1,
+  prefetch: 4,
+};
 
 /** Published CycleGAN settings for detector data (DESIGN.md, "Models"). */
 const PAPER_CYCLEGAN = {
@@ -240,6 +253,7 @@ function checkLoop(config: RunLoopConfig & { seed: number; data: DataConfig }): 
   checkRange('data.batchSize', config.data.batchSize, 1, 1024, true);
   checkRange('data.workers', config.data.workers, 0, 64, true);
   checkRange('data.prefetch', config.data.prefetch, 1, 1024, true);
+  checkRange('data.cropMinNonzero', config.data.cropMinNonzero, 0, 1, false);
 }
 
 function checkGenerator(generator: GeneratorConfig): void {

@@ -191,7 +191,10 @@ async function loop(
   while (step < totalSteps && !job.signal?.aborted) {
     const batchNumber = loader.position;
     let batch = await loader.next();
-    if (crop) batch = cropBatch(batch, crop, config.seed, batchNumber);
+    if (crop) {
+      const minNonzero = config.data.cropMinNonzero;
+      batch = cropBatch(batch, crop, config.seed, batchNumber, { minNonzero });
+    }
     const losses = learner.step(batch, step);
     step++;
     history.append(step, elapsed(), losses);

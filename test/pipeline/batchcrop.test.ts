@@ -56,6 +56,38 @@ describe('pipeline/batchcrop', () => {
     assert.equal(seen.size, 9 * 9);
   });
 
+  it('draws again until a crop holds the wanted fraction of non-zero pixels', () => {
+    // One tile of 16 x 12 zeros but for a 2 x 2 block of signal at rows 10-11, columns 8-9.
+    const tile = new Float32Array(H * W);
+    for (const [r, c] of [
+      [10, 8],
+      [10, 9],
+      [11, 8],
+      [11, 9],
+    ])
+      tile[r * W + c] = 7;
+    const sparse: TileBatch = { a: tile, b: tile, n: 1, height: H, width: W };
+    for (let k = 0; k < 50; k++) {
+      const crop = cropBatch(sparse, [4, 4], 2, k, { minNonzero: 4 / 16, attempts: 1000 });
+      // Only offsets (8, 6) .. (10, 8) hold all four signal pixels.
+      for (const domain of ['a', 'b'] as const) {
+        assert.equal(crop[domain].filter((v) => v !== 0).length, 4, `batch ${k} ${domain}`);
+      }
+    }
+    // With a single attempt, the crops are whatever is drawn (mostly empty here).
+    const any = Array.from({ length: 50 }, (_, k) => cropBatch(sparse, [4, 4], 2, k).a);
+    assert.ok(any.some((a) => a.every((v) => v === 0)));
+  });
+
+  it('keeps the fullest crop when none reaches the wanted fraction', () => {
+    const tile = new Float32Array(H * W);
+    tile[0] = 1;
+    const sparse: TileBatch = { a: tile, b: tile, n: 1, height: H, width: W };
+    const crop = cropBatch(sparse, [15, 11], 1, 0, { minNonzero: 0.5, attempts: 64 });
+    // Offset (0, 0) is the only one holding pixel (0, 0); among 64 of 4 offsets it is drawn.
+    assert.equal(crop.a[0], 1);
+  });
+
   it('refuses a crop larger than the tile', () => {
     assert.throws(() => cropBatch(batch(), [32, 4], 1, 0), ShapeError);
   });
