@@ -9,6 +9,8 @@
  *   output gradient as a filter, dy [n, oh, ow, cout] -> [oh, ow, n, cout],
  *   dilated by the forward stride; the result [cin, kh', kw', cout] is
  *   cropped to [cin, kh, kw, cout] and transposed to [kh, kw, cin, cout].
+ *   Each sample is first cut into bands of output rows (MAX_ROW_BANDS)
+ *   so that the convolution has more than one input channel.
  * - Conv2DBackpropInput (wasm's own is a scalar loop): the input gradient
  *   dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
  *   stride (s - 1 zeros between samples), padded by (k - 1 - pad) before,
@@ -96,6 +98,58 @@ function conv2dInfo(
   );
 }
 
+/**
+ * Most row bands a sample is cut into for the filter gradient. The
+ * gradient convolution sums over its input channels, which are the batch
+ * samples of the forward pass: with one sample XNNPACK multiplies one
+ * float per indirection pointer. Cutting each sample into bands of output
+ * rows (with their input halos) gives it bands x samples channels; the
+ * sum over bands is the sum over rows that the gradient needs anyway.
+ */
+export const MAX_ROW_BANDS = 16;
+
+/** Largest r <= MAX_ROW_BANDS dividing the output height (1: no bands). */
+function rowBandCount(outHeight: number): number {
+  for (let r = Math.min(MAX_ROW_BANDS, outHeight); r > 1; r--) {
+    if (outHeight % r === 0) return r;
+  }
+  return 1;
+}
+
+/**
+ * x [n, h, w, cin] as n * r bands [n * r, rows, w, cin] of rows =
+ * (hc - 1) * s + kh input rows each: band j of sample b starts at padded
+ * row j * hc * s (input row j * hc * s - top), zeros outside the image, so
+ * that band j alone gives output rows j * hc .. (j + 1) * hc - 1.
+ */
+function rowBands(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  r: number,
+  hc: number,
+  stride: number,
+  kh: number,
+  top: number,
+): TensorInfo {
+  const [n, h, w, cin] = x.shape;
+  const rows = (hc - 1) * stride + kh;
+  const rowSize = w * cin;
+  const src = backend.typedArrayFromHeap(x);
+  const out = new Float32Array(n * r * rows * rowSize);
+  for (let b = 0; b < n; b++) {
+    for (let j = 0; j < r; j++) {
+      for (let k = 0; k < rows; k++) {
+        const y = j * hc * stride + k - top;
+        if (y < 0 || y >= h) continue;
+        const from = (b * h + y) * rowSize;
+        out.set(src.subarray(from, from + rowSize), ((b * r + j) * rows + k) * rowSize);
+      }
+    }
+  }
+  const shape = [n * r, rows, w, cin];
+  return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
+}
+
 /** dW [kh, kw, cin, cout] from x [n, h, w, cin] and dy [n, oh, ow, cout]. */
 function conv2DBackpropFilter(args: {
   inputs: NamedTensorInfoMap;
@@ -110,17 +164,21 @@ function conv2DBackpropFilter(args: {
   const filterShape = attrs.filterShape as number[];
   const info = conv2dInfo(x.shape, filterShape, attrs);
   const [kh, kw, cin, cout] = filterShape;
-
-  // [n, h, w, cin] -> [cin, h, w, n]; [n, oh, ow, cout] -> [oh, ow, n, cout].
-  const xT = run(backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] });
-  const dyT = run(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const [n, oh, ow] = dy.shape;
   const { top, bottom, left, right } = info.padInfo;
-  const pad: Pad4 = [
-    [0, 0],
-    [top, bottom],
-    [left, right],
-    [0, 0],
-  ];
+
+  // Bands: x [n * r, rows, w, cin] (rows padded already), dy [n * r, oh / r, ow, cout].
+  const r = rowBandCount(oh);
+  const xb = r > 1 ? rowBands(backend, x, r, oh / r, info.strideHeight, kh, top) : x;
+  const dyb = r > 1 ? run(backend, 'Reshape', { x: dy }, { shape: [n * r, oh / r, ow, cout] }) : dy;
+  const rowPad: [number, number] = r > 1 ? [0, 0] : [top, bottom];
+
+  // [m, rows, w, cin] -> [cin, rows, w, m]; [m, hc, ow, cout] -> [hc, ow, m, cout].
+  const xT = run(backend, 'Transpose', { x: xb }, { perm: [3, 1, 2, 0] });
+  const dyT = run(backend, 'Transpose', { x: dyb }, { perm: [1, 2, 0, 3] });
+  if (xb !== x) release(backend, xb);
+  if (dyb !== dy) release(backend, dyb);
+  const pad: Pad4 = [[0, 0], rowPad, [left, right], [0, 0]];
   const full = run(
     backend,
     'Conv2D',
