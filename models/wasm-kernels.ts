@@ -21,6 +21,8 @@
  *   constant, so their gradient is zero; registering it lets second
  *   derivatives pass through leakyRelu and maximum (gradient penalty).
  *
+ * - LeakyRelu's gradient (all backends): dy * step(x, alpha), one kernel
+ *   instead of three.
  * - BatchMatMul: transposed operands are transposed first (wasm's kernel
  *   runs a scalar loop for them), then the shipped kernel's fast path runs.
  *
@@ -375,12 +377,28 @@ export function registerComparisonGradients(): void {
 }
 
 /**
+ * LeakyRelu's gradient as dy * step(x, alpha) (1 for x > 0, else alpha):
+ * one unary kernel instead of tfjs's Greater, Multiply and Select, the
+ * same values; Step's own gradient is zero, so second derivatives hold.
+ */
+function registerLeakyReluGradient(): void {
+  tf.registerGradient({
+    kernelName: 'LeakyRelu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.step(saved[0], (attrs as { alpha: number }).alpha)),
+    }),
+  });
+}
+
+/**
  * Registers the wasm training kernels above (replacing wasm's own
  * Conv2DBackpropInput) and the comparison gradients; idempotent. Needs the
  * wasm backend module loaded (its kernels to build on).
  */
 export function registerWasmTrainingKernels(): void {
   registerComparisonGradients();
+  registerLeakyReluGradient();
   const shipped = tf.getKernel('BatchMatMul', BACKEND);
   if (shipped !== undefined && shipped.kernelFunc !== batchMatMul) {
     plainBatchMatMul = shipped.kernelFunc;
