@@ -14,7 +14,8 @@
  *
  * Checkpoints are saved every `checkpointEvery` steps, at the end, and
  * when `signal` aborts (the loop stops between steps). A failure inside a
- * step saves nothing: the learner may be half-updated.
+ * step, or a loss that is not finite (a ConfigError), saves nothing: the
+ * learner may be half-updated or diverged.
  *
  * Step numbers count completed steps: the first step is step 0 for the
  * schedule and history row 1; checkpoint step-N holds the state after N
@@ -196,6 +197,7 @@ async function loop(
       batch = cropBatch(batch, crop, config.seed, batchNumber, { minNonzero });
     }
     const losses = learner.step(batch, step);
+    checkFinite(losses, step);
     step++;
     history.append(step, elapsed(), losses);
     interval.add(losses);
@@ -210,6 +212,18 @@ async function loop(
   }
   if (savedStep !== step) await save();
   return { step, interrupted: step < totalSteps, checkpoint: saved, elapsedS: elapsed() };
+}
+
+/** A non-finite loss ends the run, leaving the last checkpoint as it was. */
+function checkFinite(losses: Record<string, number>, step: number): void {
+  for (const [name, value] of Object.entries(losses)) {
+    if (!Number.isFinite(value)) {
+      throw new ConfigError(
+        `training diverged: loss ${name} is ${value} at step ${step + 1}; ` +
+          'resume from the last checkpoint with lower rates (e.g. --set model.genLr=...)',
+      );
+    }
+  }
 }
 
 async function saveCheckpoint(

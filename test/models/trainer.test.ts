@@ -10,7 +10,12 @@ import { readCheckpoint, readGeneratorWeights, writeCheckpoint } from '../../mod
 import { runPretraining } from '../../models/pretrain-run.js';
 import { CYCLEGAN_LOSSES, cycleGanLearner, runCycleGanTraining } from '../../models/train-run.js';
 import { resolvePretrainConfig, resolveTrainConfig } from '../../models/trainconfig.js';
-import { readRunConfig, type TrainingEvent } from '../../models/trainer.js';
+import {
+  readRunConfig,
+  runTraining,
+  type Learner,
+  type TrainingEvent,
+} from '../../models/trainer.js';
 import { VitUnetGenerator } from '../../models/vitunet.js';
 import { readLossHistory } from '../../pipeline/runhistory.js';
 import { ConfigError } from '../../sim/errors.js';
@@ -167,6 +172,34 @@ describe('models/trainer: CycleGAN and pre-training runs (wasm, tiny)', function
     const historyB = readLossHistory(path.join(split, 'history.arrow'))!;
     assert.deepEqual(Array.from(historyB.step), [1, 2, 3, 4]);
     assert.deepEqual(historyB.losses, historyA.losses);
+  });
+
+  it('stops at a non-finite loss without saving, keeping the last checkpoint', async () => {
+    const runDir = path.join(dir, 'run-diverge');
+    const config = tiny(6);
+    let calls = 0;
+    const diverging = (): Learner => {
+      const inner = cycleGanLearner(config);
+      return {
+        ...inner,
+        step: (batch, step) => {
+          const losses = inner.step(batch, step);
+          return ++calls === 3 ? { ...losses, gp_b: Number.NaN } : losses;
+        },
+      };
+    };
+    await assert.rejects(
+      runTraining({
+        kind: 'cyclegan',
+        config,
+        data: tiles32,
+        runDir,
+        resume: false,
+        createLearner: diverging,
+      }),
+      (e: unknown) => e instanceof ConfigError && /loss gp_b is NaN at step 3/.test(e.message),
+    );
+    assert.equal(readGeneratorWeights(runDir, 'gen_ab').step, 2);
   });
 
   it('refuses tiles of another size without crop, naming both sizes and the file', async () => {
