@@ -68,6 +68,18 @@ evaluate: install
 	$(WIREGAN) evaluate --model $(EVAL_RUN) --data $(EVAL_TILES) --split $(EVAL_SPLIT) \
 	  $(if $(EVAL_TRUTH),--truth $(EVAL_TRUTH) --translated $(EVAL_TRANSLATED)) \
 	  --out $(EVAL_OUT) --force $(EVAL_FLAGS)
+# Translates every event of IN with the ONNX generator MODEL into the event
+# file TRANSLATED (OUT is the output folder); TRANSLATE_FLAGS adds flags
+# (e.g. --tag orig --plane u --resume).
+MODEL ?= runs/demo/g_ab.onnx
+IN ?= $(OUT)/events.h5
+TRANSLATED ?= $(OUT)/translated.h5
+TRANSLATE_FLAGS ?=
+
+.PHONY: translate
+translate: install
+	$(WIREGAN) translate $(IN) --model $(MODEL) --out $(TRANSLATED) --force $(TRANSLATE_FLAGS)
+
 # The slats benchmark: lines at 5000 e/mm, noiseless, ProtoDUNE-SP U plane,
 # 768 x 5888 centre crop cut into 256 x 256 tiles (69 per event).
 DATASET_EVENTS ?= 40

@@ -13,6 +13,7 @@ import { registerImport } from './import.js';
 import { registerTrain } from './train.js';
 import { registerPretrain } from './pretrain.js';
 import { registerExport } from './export.js';
+import { registerTranslate } from './translate.js';
 
 const program = new Command()
   .name('wiregan')
@@ -35,6 +36,7 @@ registerImport(program, () => createLogger(logLevel()));
 registerPretrain(program, () => createLogger(logLevel()));
 registerTrain(program, () => createLogger(logLevel()));
 registerExport(program, () => createLogger(logLevel()));
+registerTranslate(program, () => createLogger(logLevel()));
 
 try {
   await program.parseAsync(process.argv);

@@ -43,7 +43,7 @@ import {
   selectPlanes,
 } from './translate-input.js';
 import { type Device, openTranslator } from './translate-model.js';
-import { translateFrame } from './translate-frame.js';
+import { tilingWork, translateFrame } from './translate-frame.js';
 import {
   PartialOutput,
   type StoredAttribute,
@@ -322,17 +322,18 @@ async function translateEvent(
 }> {
   const { ticks, event } = input;
   const data = new Float32Array(input.channels.length * ticks);
+  const options = { overlap: ctx.overlap, offset: ctx.job.gridOffset, batch: ctx.job.batch };
+  const tile = [ctx.translator.tileHeight, ctx.translator.tileWidth] as const;
+  const sizes = input.planes.map((p) => [p.plane.end - p.plane.first, ticks] as const);
+  const total = sizes.reduce((n, shape) => n + tilingWork(shape, tile, options).tiles, 0);
   let row = 0;
-  for (const plane of input.planes) {
-    const rows = plane.plane.end - plane.plane.first;
-    const options = { overlap: ctx.overlap, offset: ctx.job.gridOffset, batch: ctx.job.batch };
-    let planeTiles = 0;
-    const onTiles = (done: number, total: number) => {
-      planeTiles = total;
-      ctx.onProgress({ kind: 'tiles', event, done, total });
-    };
-    const out = await translateFrame(ctx.translator, plane.data, [rows, ticks], options, onTiles);
-    countTiles(planeTiles);
+  let before = 0;
+  for (const [k, plane] of input.planes.entries()) {
+    const rows = sizes[k][0];
+    const onTiles = (done: number) =>
+      ctx.onProgress({ kind: 'tiles', event, done: before + done, total });
+    const out = await translateFrame(ctx.translator, plane.data, sizes[k], options, onTiles);
+    before += tilingWork(sizes[k], tile, options).tiles;
     for (let r = 0; r < rows; r++) {
       const b = plane.baselines[r];
       for (let t = 0; t < ticks; t++) {
@@ -348,6 +349,7 @@ async function translateEvent(
     }
     row += rows;
   }
+  countTiles(total);
   return { channels: input.channels, ticks, data, tickinfo: input.tickinfo };
 }
 
