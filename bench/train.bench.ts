@@ -90,7 +90,10 @@ function torchTimes(preset: (typeof PRESETS)[number]): { forwardMs: number; step
     threads: THREADS,
     reps: REPS,
   });
-  const run = spawnSync(PYTHON, [script, args], { encoding: 'utf8' });
+  const run = spawnSync(PYTHON, [script, args], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
   if (run.status !== 0) throw new Error(`PyTorch reference failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop() as string);
 }
