@@ -18,7 +18,10 @@
  * L1 losses are measured on the generator's scaled images (ADC * inputScale),
  * the units the networks work in; the penalty's gradient is taken with
  * respect to the discriminator's scaled input. The batch is processed one
- * sample at a time (models/gradients.ts), losses and gradients averaged.
+ * sample at a time (models/gradients.ts), losses and gradients averaged;
+ * the generator loss is differentiated in four parts (the a -> b -> a
+ * chain, the b -> a -> b chain, each identity term) so that no more than
+ * two generator passes are held for backpropagation at once.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -202,23 +205,34 @@ export class CycleGan {
           return t;
         };
         try {
+          // Four separately differentiated parts (their gradients add up to
+          // the total's): the tape holds at most two generator passes.
+          const realA = () => sampleTensor(batch, 'a', i);
+          const realB = () => sampleTensor(batch, 'b', i);
           sum.add(() => {
-            const realA = sampleTensor(batch, 'a', i);
-            const realB = sampleTensor(batch, 'b', i);
-            const fakeBt = keep('fake_b', this.genAB.apply(realA)) as tf.Tensor4D;
-            const fakeAt = keep('fake_a', this.genBA.apply(realB)) as tf.Tensor4D;
-            const terms = [
-              keep('gen_ab', lsganLoss(this.discB.apply(fakeBt), 1)),
-              keep('gen_ba', lsganLoss(this.discA.apply(fakeAt), 1)),
-              keep('cycle_a', tf.mul(l1Loss(this.genBA.apply(fakeBt), realA), wCycle)),
-              keep('cycle_b', tf.mul(l1Loss(this.genAB.apply(fakeAt), realB), wCycle)),
-            ];
-            if (wIdt > 0) {
-              terms.push(keep('idt_a', tf.mul(l1Loss(this.genBA.apply(realA), realA), wIdt)));
-              terms.push(keep('idt_b', tf.mul(l1Loss(this.genAB.apply(realB), realB), wIdt)));
-            }
-            return tf.addN(terms) as tf.Scalar;
+            const real = realA();
+            const fake = keep('fake_b', this.genAB.apply(real)) as tf.Tensor4D;
+            const adversarial = keep('gen_ab', lsganLoss(this.discB.apply(fake), 1));
+            const cycle = keep('cycle_a', tf.mul(l1Loss(this.genBA.apply(fake), real), wCycle));
+            return tf.add(adversarial, cycle) as tf.Scalar;
           }, 1 / batch.n);
+          sum.add(() => {
+            const real = realB();
+            const fake = keep('fake_a', this.genBA.apply(real)) as tf.Tensor4D;
+            const adversarial = keep('gen_ba', lsganLoss(this.discA.apply(fake), 1));
+            const cycle = keep('cycle_b', tf.mul(l1Loss(this.genAB.apply(fake), real), wCycle));
+            return tf.add(adversarial, cycle) as tf.Scalar;
+          }, 1 / batch.n);
+          if (wIdt > 0) {
+            losses.idt_a += sum.add(() => {
+              const real = realA();
+              return tf.mul(l1Loss(this.genBA.apply(real), real), wIdt) as tf.Scalar;
+            }, 1 / batch.n);
+            losses.idt_b += sum.add(() => {
+              const real = realB();
+              return tf.mul(l1Loss(this.genAB.apply(real), real), wIdt) as tf.Scalar;
+            }, 1 / batch.n);
+          }
           for (const [name, t] of Object.entries(parts)) {
             if (name === 'fake_a') fakeA.push(t.dataSync() as Float32Array);
             else if (name === 'fake_b') fakeB.push(t.dataSync() as Float32Array);
