@@ -3,8 +3,11 @@
  * tile file.
  *
  * Input: a run folder with `g_ab.onnx` and `g_ba.onnx` (models/
- * onnx-translator.ts) and a tile file (pipeline/tilefile.ts) whose tile
- * size is the models' one. For each tile pair (a, b), in batches:
+ * onnx-translator.ts) and a tile file (pipeline/tilefile.ts). Tiles of
+ * another size than the models' are translated as small frames
+ * (pipeline/tiled-translator.ts: overlapping model tiles, blended), so a
+ * model trained on crops is scored on whole tiles. For each tile pair
+ * (a, b), in batches:
  * fake_b = G_ab(a) is scored against b with a as the do-nothing baseline,
  * fake_a = G_ba(b) against a with b as baseline, and the cycles
  * G_ba(fake_b) against a and G_ab(fake_a) against b give the cycle errors.
@@ -22,6 +25,7 @@ import { OnnxTranslator } from '../models/onnx-translator.js';
 import type { Translator } from '../models/translator.js';
 import { ConfigError, FileFormatError, ShapeError } from '../sim/errors.js';
 import type { MetricsRow } from './metricstable.js';
+import { TiledTranslator } from './tiled-translator.js';
 import type { Preview } from './report.js';
 import { SPLITS, type Split, TileFileReader } from './tilefile.js';
 
@@ -41,8 +45,13 @@ export interface TileEvaluationJob {
   readonly previewTiles: number;
   /** onnxruntime threads per operator; 0 = its default. */
   readonly intraOpThreads: number;
+  /** Overlap of model tiles when the tiles are of another size (default 0.25 of a tile). */
+  readonly overlap?: number;
   readonly metrics: MetricsConfig;
 }
+
+/** Model-tile overlap used when tiles and models differ in size. */
+export const DEFAULT_TILE_OVERLAP = 0.25;
 
 export interface TileEvaluation {
   readonly rows: MetricsRow[];
@@ -79,9 +88,10 @@ export async function evaluateTilesWith(
   checkJob(job);
   const reader = await TileFileReader.open(job.tileFile);
   try {
-    checkTiles(job, reader, generators.gab);
-    checkTiles(job, reader, generators.gba);
-    return await runBatches(job, reader, generators.gab, generators.gba, onProgress);
+    checkTiles(job, reader);
+    const gab = fitToTiles(job, reader, generators.gab);
+    const gba = fitToTiles(job, reader, generators.gba);
+    return await runBatches(job, reader, gab, gba, onProgress);
   } finally {
     reader.close();
   }
@@ -228,18 +238,20 @@ async function openGenerators(job: TileEvaluationJob): Promise<[Translator, Tran
   }
 }
 
-function checkTiles(job: TileEvaluationJob, reader: TileFileReader, model: Translator): void {
-  if (reader.tileHeight !== model.tileHeight || reader.tileWidth !== model.tileWidth) {
-    throw new ShapeError(
-      `${job.tileFile}: tiles are ${reader.tileHeight} x ${reader.tileWidth} (wires x ticks), ` +
-        `but the models in ${job.modelDir} take ${model.tileHeight} x ${model.tileWidth}`,
-    );
-  }
+function checkTiles(job: TileEvaluationJob, reader: TileFileReader): void {
   if (reader.count(job.split) === 0) {
     throw new FileFormatError(job.tileFile, `split "${job.split}" has no tiles`, {
       dataset: `${job.split}/a`,
     });
   }
+}
+
+/** The model itself when it takes the file's tiles, else a tiling wrapper (not closed here). */
+function fitToTiles(job: TileEvaluationJob, reader: TileFileReader, model: Translator): Translator {
+  if (reader.tileHeight === model.tileHeight && reader.tileWidth === model.tileWidth) return model;
+  const image = [reader.tileHeight, reader.tileWidth] as const;
+  const overlap = job.overlap ?? DEFAULT_TILE_OVERLAP;
+  return new TiledTranslator(model, { image, overlap, batch: job.batchSize });
 }
 
 function checkJob(job: TileEvaluationJob): void {

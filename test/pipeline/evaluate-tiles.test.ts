@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Translator } from '../../models/translator.js';
 import { evaluateTilesWith, type TileEvaluationJob } from '../../pipeline/evaluate-tiles.js';
 import { TileFileWriter } from '../../pipeline/tilefile.js';
-import { ShapeError } from '../../sim/errors.js';
 
 /** y = scale * x + offset on tiles h x w, counting the tiles it saw. */
 class AffineTranslator implements Translator {
@@ -90,12 +89,19 @@ describe('pipeline/evaluate-tiles with in-process generators', () => {
     assert.deepEqual(Array.from(result.previews[0].input), [5, 10, 15, 20, 25, 30]);
   });
 
-  it('refuses generators of another tile size, naming both sizes', async () => {
-    const gab = new AffineTranslator(2, 3, 1, 0);
-    const gba = new AffineTranslator(3, 2, 1, 0);
-    await assert.rejects(
-      evaluateTilesWith(job, { gab, gba }),
-      (e: Error) => e instanceof ShapeError && /tiles are 2 x 3 .* take 3 x 2/.test(e.message),
-    );
+  it('scores tiles larger than the generators through overlapping model tiles', async () => {
+    // Blended affine translations stay affine: the same figures as one pass.
+    const gab = new AffineTranslator(1, 1, 1, 1);
+    const gba = new AffineTranslator(2, 2, 1, -0.5);
+    const result = await evaluateTilesWith({ ...job, overlap: 0 }, { gab, gba });
+    assert.equal(result.tileHeight, 2);
+    assert.equal(result.tileWidth, 3);
+    for (const row of result.rows) {
+      assert.equal(row.baselineL1, 1);
+      assert.equal(row.l1, row.direction === 'a_to_b' ? 0 : 0.5);
+      assert.equal(row.cycleL1, 0.5);
+    }
+    // 5 tiles of 2 x 3, forward and cycle: 6 one-pixel tiles each time.
+    assert.equal(gab.tilesSeen, 2 * 5 * 6);
   });
 });
