@@ -10,7 +10,7 @@ import { runEvaluation, type EvaluationJob } from '../../pipeline/evaluate.js';
 import { openHdf5 } from '../../pipeline/hdf5.js';
 import { readMetricsTable } from '../../pipeline/metricstable.js';
 import { TileFileWriter } from '../../pipeline/tilefile.js';
-import { FileFormatError, ShapeError } from '../../sim/errors.js';
+import { FileFormatError } from '../../sim/errors.js';
 import { NO_ONNX, hasPythonOnnx, writeAffineModel } from '../helpers/onnx-models.js';
 
 const [H, W] = [8, 16];
