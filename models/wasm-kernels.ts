@@ -312,8 +312,24 @@ function conv2DBackpropInput(args: {
   return dx;
 }
 
+type KernelFunc = KernelConfig['kernelFunc'];
+
+/**
+ * Marks a replacement kernel with the shipped one it wraps (a registry
+ * symbol: the kernel registry is global to the process, and a second copy
+ * of this module must find the shipped kernel, not wrap a wrapper).
+ */
+const SHIPPED = Symbol.for('wiregan.wasm.shippedKernel');
+type MarkedKernelFunc = KernelFunc & { [SHIPPED]?: KernelFunc };
+
+/** The kernel that wasm registered for `kernelName`, under any wrapper of ours. */
+function shippedKernel(kernelName: string): KernelFunc | undefined {
+  const current = tf.getKernel(kernelName, BACKEND)?.kernelFunc as MarkedKernelFunc | undefined;
+  return current?.[SHIPPED] ?? current;
+}
+
 /** wasm's BatchMatMul as shipped; its fast path takes neither operand transposed. */
-let plainBatchMatMul: KernelConfig['kernelFunc'] | undefined;
+let plainBatchMatMul: KernelFunc | undefined;
 
 /** Swaps the last two axes: [..., r, c] -> [..., c, r]. */
 function transposeLast(backend: WasmBackendLike, x: TensorInfo): TensorInfo {
@@ -399,10 +415,8 @@ function registerLeakyReluGradient(): void {
 export function registerWasmTrainingKernels(): void {
   registerComparisonGradients();
   registerLeakyReluGradient();
-  const shipped = tf.getKernel('BatchMatMul', BACKEND);
-  if (shipped !== undefined && shipped.kernelFunc !== batchMatMul) {
-    plainBatchMatMul = shipped.kernelFunc;
-  }
+  plainBatchMatMul = shippedKernel('BatchMatMul');
+  (batchMatMul as MarkedKernelFunc)[SHIPPED] = plainBatchMatMul;
   for (const config of TRAINING_KERNELS) {
     const existing = tf.getKernel(config.kernelName, BACKEND);
     if (existing?.kernelFunc === config.kernelFunc) continue;

@@ -151,6 +151,23 @@ describe('models/wasm-kernels: training convolutions on wasm against cpu', () =>
     results[0].forEach((cpu, i) => assert.ok(relativeError(results[1][i], cpu) < TOLERANCE));
   });
 
+  it('a second copy of the module registering again wraps the shipped kernel, not a wrapper', async () => {
+    const first = await import('../../models/wasm-kernels.js');
+    // @ts-expect-error: a query makes a second module instance
+    const second = (await import('../../models/wasm-kernels.js?copy')) as typeof first;
+    second.registerWasmTrainingKernels();
+    first.registerWasmTrainingKernels();
+    second.registerWasmTrainingKernels();
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() =>
+      tf
+        .matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2]), true)
+        .dataSync(),
+    );
+    // [[1, 3], [2, 4]] x [[5, 6], [7, 8]]
+    assert.deepEqual([...got], [26, 30, 38, 44]);
+  });
+
   it('second derivatives pass through leakyRelu and maximum (zero comparison gradients)', async () => {
     await tf.setBackend('wasm');
     const values = [-1.5, -0.2, 0.3, 2];
