@@ -40,12 +40,12 @@ export function inpaintingLearner(config: PretrainConfig): Learner {
   const pretrainer = InpaintingPretrainer.create(config.model, config.seed);
   const { lr, restartSteps, restartMult } = config.model;
   const rates = (step: number) => ({
-    lr: warmRestartRate({ base: lr, restartSteps, restartMult }, step),
+    gen: warmRestartRate({ base: lr, restartSteps, restartMult }, step),
   });
 
   return {
     lossNames: ['loss'],
-    step: (batch, step) => pretrainer.step(batch, rates(step).lr),
+    step: (batch, step) => pretrainer.step(batch, rates(step).gen),
     rates,
     snapshot: () => {
       const state = pretrainer.state();
