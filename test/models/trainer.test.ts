@@ -77,6 +77,10 @@ describe('models/trainer: CycleGAN and pre-training runs (wasm, tiny)', function
       assert.ok(Math.abs(log.losses[name] - mean) <= 1e-12 * Math.abs(mean), name);
     }
     assert.equal(log.rates.gen, 1e-5, 'constant rate in the first half');
+    // Step index 2 of 3, decay after floor(3 / 2) = 1 constant step: lr (1 - (2 - 1) / 2).
+    const last = events.filter((e) => e.kind === 'log').at(-1)!;
+    assert.ok(last.kind === 'log');
+    assert.deepEqual(last.rates, { gen: 1e-5 * 0.5, disc: 5e-5 * 0.5 });
 
     const history = readLossHistory(path.join(runDir, 'history.arrow'))!;
     assert.deepEqual(Array.from(history.step), [1, 2, 3]);
@@ -233,8 +237,17 @@ describe('models/trainer: CycleGAN and pre-training runs (wasm, tiny)', function
   it('pre-trains a generator with a `loss` history and initialises both generators from it', async () => {
     const runDir = path.join(dir, 'pretrain');
     const config = resolvePretrainConfig('tiny', [{ steps: 2, checkpointEvery: 5, logEvery: 1 }]);
-    const summary = await runPretraining({ config, data: tiles32, runDir });
+    const rates: number[] = [];
+    const summary = await runPretraining({
+      config,
+      data: tiles32,
+      runDir,
+      onProgress: (e) => e.kind === 'log' && rates.push(e.rates.gen),
+    });
     assert.equal(summary.step, 2);
+    // Cosine warm restarts at steps 0 and 1: lr (1 + cos(pi t / T0)) / 2.
+    const { lr, restartSteps } = config.model;
+    assert.deepEqual(rates, [lr, (lr * (1 + Math.cos(Math.PI / restartSteps))) / 2]);
     const history = readLossHistory(path.join(runDir, 'history.arrow'))!;
     assert.deepEqual([...history.losses.keys()], ['loss']);
     assert.ok(history.losses.get('loss')!.every((v) => Number.isFinite(v) && v > 0));
