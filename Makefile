@@ -14,7 +14,7 @@ PY_DEBS := python3-h5py python3-numpy hdf5-tools python3-onnx
 
 export ONNXRUNTIME_NODE_INSTALL := skip
 
-.PHONY: install pydeps test check typecheck format demo events dataset evaluate bench clean
+.PHONY: install pydeps test check typecheck format demo demo-real events dataset evaluate bench clean
 
 node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -51,7 +51,60 @@ events: install
 	$(WIREGAN) simulate --detector $(DETECTOR) --events $(EVENTS) --seed $(SEED) \
 	  --workers $(WORKERS) --out $(OUT)/events.h5 --force
 
-demo: events
+
+# make demo: the whole chain on built-in physics, about 15 minutes on 2 cores:
+# slats-style events (lines, noiseless) -> paired tiles -> inpainting
+# pre-training -> CycleGAN training -> ONNX export -> translation of a fresh
+# full event -> evaluation on our test tiles, on that event's frames and,
+# where it exists, on the SLATS excerpt. DEMO_* variables set the sizes
+# (CI runs it with tiny ones); DEMO_SIM_FLAGS adds simulate flags (demo-real).
+DEMO_OUT ?= $(OUT)/demo
+DEMO_RUN ?= runs/demo
+DEMO_EVENTS ?= 12
+DEMO_PRESET ?= cpu-short
+DEMO_PRETRAIN_STEPS ?= 300
+DEMO_STEPS ?= 1500
+DEMO_EVAL_TILES ?= 400
+DEMO_SIM_FLAGS ?= --preset slats
+DEMO_TILE_FLAGS ?= --preset slats
+SLATS_DIR ?= ../shared/data/slats-excerpt
+
+demo: install
+	mkdir -p $(DEMO_OUT)
+	rm -rf $(DEMO_RUN) $(DEMO_RUN)-pretrain
+	$(WIREGAN) simulate $(DEMO_SIM_FLAGS) --detector $(DETECTOR) --events $(DEMO_EVENTS) \
+	  --seed $(SEED) --workers $(WORKERS) --out $(DEMO_OUT)/events.h5 --force
+	$(WIREGAN) tiles $(DEMO_OUT)/events.h5 $(DEMO_TILE_FLAGS) --out $(DEMO_OUT)/tiles.h5 --force
+	$(WIREGAN) pretrain --data $(DEMO_OUT)/tiles.h5 --preset $(DEMO_PRESET) --crop \
+	  --steps $(DEMO_PRETRAIN_STEPS) --seed $(SEED) --out $(DEMO_RUN)-pretrain
+	$(WIREGAN) train --data $(DEMO_OUT)/tiles.h5 --preset $(DEMO_PRESET) --crop \
+	  --steps $(DEMO_STEPS) --seed $(SEED) --init $(DEMO_RUN)-pretrain --out $(DEMO_RUN)
+	$(WIREGAN) export $(DEMO_RUN) --force
+	$(WIREGAN) simulate $(DEMO_SIM_FLAGS) --detector $(DETECTOR) --events 1 \
+	  --seed $$(( $(SEED) + 1000 )) --out $(DEMO_OUT)/fresh.h5 --force
+	$(WIREGAN) translate $(DEMO_OUT)/fresh.h5 --model $(DEMO_RUN)/g_ab.onnx \
+	  --out $(DEMO_OUT)/fresh-translated.h5 --force
+	$(WIREGAN) evaluate --model $(DEMO_RUN) --data $(DEMO_OUT)/tiles.h5 --split test \
+	  --max-tiles $(DEMO_EVAL_TILES) --truth $(DEMO_OUT)/fresh.h5 \
+	  --translated $(DEMO_OUT)/fresh-translated.h5 --out $(DEMO_RUN)/eval --force
+	@if [ -d $(SLATS_DIR) ]; then \
+	  $(WIREGAN) import slats $(SLATS_DIR) --out $(DEMO_OUT)/slats.h5 --force && \
+	  $(WIREGAN) evaluate --model $(DEMO_RUN) --data $(DEMO_OUT)/slats.h5 --split train \
+	    --max-tiles $(DEMO_EVAL_TILES) --out $(DEMO_RUN)/eval-slats --force; \
+	else echo "demo: $(SLATS_DIR) not found, SLATS excerpt evaluation skipped"; fi
+	@echo "demo: reports in $(DEMO_RUN)/eval/report/index.html and $(DEMO_RUN)/eval-slats/report/index.html"
+
+# make demo-real: the same chain on real third-party input: Geant4 energy
+# deposits, Garfield field responses (the -wires0 file for domain A, the full
+# one for B) and measured ProtoDUNE-SP noise spectra, from REALDATA.
+REALDATA ?= ../shared/data/realdata
+demo-real:
+	@test -d $(REALDATA) || { echo "demo-real: $(REALDATA) not found"; exit 2; }
+	$(MAKE) demo DEMO_OUT=$(OUT)/demo-real DEMO_RUN=runs/demo-real DEMO_TILE_FLAGS="--plane u --size 256" \
+	  DEMO_SIM_FLAGS="--depo-file $(REALDATA)/g4tuple-qsn-v1-fixed.json.bz2 \
+	    --field-response $(REALDATA)/dune-garfield-1d565.json.bz2 \
+	    --nearest-field-response $(REALDATA)/dune-garfield-1d565-wires0.json.bz2 \
+	    --noise-spectra $(REALDATA)/protodune-noise-spectra-v1.json.bz2"
 
 # Scores EVAL_RUN's g_ab.onnx and g_ba.onnx on EVAL_TILES (split EVAL_SPLIT)
 # and, when EVAL_TRUTH is set, EVAL_TRANSLATED against it; metrics, summary
