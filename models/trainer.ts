@@ -24,7 +24,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ConfigError, FileFormatError } from '../sim/errors.js';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { ConfigError, FileFormatError, UnsupportedError } from '../sim/errors.js';
 import { writeFileAtomic } from '../pipeline/atomic.js';
 import { cropBatch } from '../pipeline/batchcrop.js';
 import type { BatchSource, TileBatch } from '../pipeline/batches.js';
@@ -138,6 +140,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
 
   const learner = job.createLearner();
   let loader: BatchSource | undefined;
+  let failed = false;
   try {
     if (resumed) learner.restore(resumed.state);
     loader = await createTileLoader({
@@ -155,10 +158,32 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
       resumed?.step ?? 0,
     );
     return await loop(job, learner, loader, history, resumed, tileCrop);
+  } catch (error) {
+    failed = true;
+    throw explainFailure(error);
   } finally {
     await loader?.close();
-    learner.dispose();
+    // After a wasm abort, disposing fails too; the first error is the one to report.
+    try {
+      learner.dispose();
+    } catch (error) {
+      if (!failed) throw error;
+    }
   }
+}
+
+/**
+ * A wasm abort inside a step is the backend's 4 GB memory running out;
+ * say so and what to change.
+ */
+function explainFailure(error: unknown): unknown {
+  if (!(error instanceof WebAssembly.RuntimeError && /Aborted/.test(error.message))) return error;
+  return new UnsupportedError(
+    `the ${tf.getBackend()} backend aborted during a training step, most likely out of its ` +
+      '4 GB memory: use a smaller preset or tile (--preset small --crop), batch size 1, ' +
+      'or a native backend',
+    { cause: error },
+  );
 }
 
 /** The steps, from the resume point to the end or an abort. */

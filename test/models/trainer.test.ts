@@ -18,7 +18,7 @@ import {
 } from '../../models/trainer.js';
 import { VitUnetGenerator } from '../../models/vitunet.js';
 import { readLossHistory } from '../../pipeline/runhistory.js';
-import { ConfigError } from '../../sim/errors.js';
+import { ConfigError, UnsupportedError } from '../../sim/errors.js';
 import { writeTrainingTiles } from '../helpers/training-tiles.js';
 
 /** Equal weights, compared element by element. */
@@ -204,6 +204,31 @@ describe('models/trainer: CycleGAN and pre-training runs (wasm, tiny)', function
       (e: unknown) => e instanceof ConfigError && /loss gp_b is NaN at step 3/.test(e.message),
     );
     assert.equal(readGeneratorWeights(runDir, 'gen_ab').step, 2);
+  });
+
+  it('reports a wasm abort in a step as the backend running out of memory', async () => {
+    const inner = cycleGanLearner(tiny(2));
+    const aborting: Learner = {
+      ...inner,
+      step: () => {
+        throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
+      },
+      dispose: () => {
+        inner.dispose();
+        throw new Error('dispose after abort');
+      },
+    };
+    await assert.rejects(
+      runTraining({
+        kind: 'cyclegan',
+        config: tiny(2),
+        data: tiles32,
+        runDir: path.join(dir, 'run-abort'),
+        resume: false,
+        createLearner: () => aborting,
+      }),
+      (e: unknown) => e instanceof UnsupportedError && /out of its 4 GB memory/.test(e.message),
+    );
   });
 
   it('refuses tiles of another size without crop, naming both sizes and the file', async () => {
