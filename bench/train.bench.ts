@@ -20,6 +20,7 @@ import { CycleGan } from '../models/cyclegan.js';
 import { DISCRIMINATOR_PRESETS } from '../models/discriminator.js';
 import { GENERATOR_PRESETS } from '../models/generator-spec.js';
 import { Rng } from '../sim/random.js';
+import { PAPER_CYCLEGAN } from '../models/trainconfig.js';
 
 const PYTHON = '/usr/bin/python3';
 const THREADS = 1; // tfjs disables wasm threads in Node
@@ -56,14 +57,7 @@ function tfjsTimes(preset: (typeof PRESETS)[number]): { forwardMs: number; stepM
     {
       generator,
       discriminator: DISCRIMINATOR_PRESETS[preset],
-      lambdaCycle: 1,
-      lambdaIdentity: 0.5,
-      gpLambda: 0.01,
-      gpGamma: 10,
-      poolSize: 50,
-      genLr: 1e-5,
-      discLr: 5e-5,
-      betas: [0.5, 0.99],
+      ...PAPER_CYCLEGAN,
     },
     1,
   );

@@ -22,8 +22,10 @@
  */
 import { ConfigError } from '../sim/errors.js';
 import { mergeConfig } from '../sim/config.js';
+import type { CycleGanConfig } from './cyclegan.js';
 import { DISCRIMINATOR_PRESETS, type DiscriminatorConfig } from './discriminator.js';
 import { GENERATOR_PRESETS, type GeneratorConfig } from './generator-spec.js';
+import type { InpaintingConfig } from './inpainting.js';
 
 export const TRAIN_PRESETS = ['paper', 'small', 'tiny', 'cpu-short'] as const;
 export type TrainPreset = (typeof TRAIN_PRESETS)[number];
@@ -61,56 +63,19 @@ export interface RunLoopConfig {
   readonly logEvery: number;
 }
 
-/** The CycleGAN model and optimiser settings (models/cyclegan.ts CycleGanConfig). */
-export interface CycleGanSettings {
-  readonly generator: GeneratorConfig;
-  readonly discriminator: DiscriminatorConfig;
-  /** Weight of the cycle-consistency L1 loss. */
-  readonly lambdaCycle: number;
-  /** Weight of the identity loss, as a fraction of lambdaCycle. */
-  readonly lambdaIdentity: number;
-  /** Gradient penalty lambda * mean((|grad D| - gamma)^2). */
-  readonly gpLambda: number;
-  readonly gpGamma: number;
-  /** Fake images kept in each image pool. */
-  readonly poolSize: number;
-  readonly genLr: number;
-  readonly discLr: number;
-  /** Adam beta1, beta2. */
-  readonly betas: readonly [number, number];
-}
-
 export interface TrainConfig extends RunLoopConfig {
   readonly preset: string;
   readonly seed: number;
-  readonly model: CycleGanSettings;
+  readonly model: CycleGanConfig;
   /** Fraction of the run at the base rates before the linear decay to 0. */
   readonly constantFraction: number;
   readonly data: DataConfig;
 }
 
-/** Inpainting pre-training settings (models/inpainting.ts InpaintingConfig). */
-export interface InpaintingSettings {
-  readonly generator: GeneratorConfig;
-  /** Side of the square patches that are masked [pixels]. */
-  readonly patch: number;
-  /** Probability that a patch is masked. */
-  readonly maskProbability: number;
-  readonly lr: number;
-  /** AdamW beta1, beta2. */
-  readonly betas: readonly [number, number];
-  /** AdamW decoupled weight decay. */
-  readonly weightDecay: number;
-  /** Cosine warm restarts: first cycle length T0 [steps]. */
-  readonly restartSteps: number;
-  /** Cosine warm restarts: cycle growth Tmult. */
-  readonly restartMult: number;
-}
-
 export interface PretrainConfig extends RunLoopConfig {
   readonly preset: string;
   readonly seed: number;
-  readonly model: InpaintingSettings;
+  readonly model: InpaintingConfig;
   readonly data: DataConfig;
 }
 
@@ -124,7 +89,7 @@ const DATA: DataConfig = {
 };
 
 /** Published CycleGAN settings for detector data (DESIGN.md, "Models"). */
-const PAPER_CYCLEGAN = {
+export const PAPER_CYCLEGAN = {
   lambdaCycle: 1,
   lambdaIdentity: 0.5,
   gpLambda: 0.01,

@@ -9,18 +9,12 @@ import { GENERATOR_PRESETS } from '../../models/generator-spec.js';
 import type { TileBatch } from '../../pipeline/batches.js';
 import { ShapeError } from '../../sim/errors.js';
 import { Rng } from '../../sim/random.js';
+import { PAPER_CYCLEGAN } from '../../models/trainconfig.js';
 
 const CONFIG: CycleGanConfig = {
   generator: GENERATOR_PRESETS.tiny,
   discriminator: DISCRIMINATOR_PRESETS.tiny,
-  lambdaCycle: 1,
-  lambdaIdentity: 0.5,
-  gpLambda: 0.01,
-  gpGamma: 10,
-  poolSize: 50,
-  genLr: 1e-5,
-  discLr: 5e-5,
-  betas: [0.5, 0.99],
+  ...PAPER_CYCLEGAN,
 };
 
 /** Losses recomputed outside the step (float32, different op order). */
