@@ -6,7 +6,8 @@
  * Graph: input `input` float32 [N, 1, h, w] ADC (N dynamic, [h, w] =
  * config.tile) -> output `output` float32 [N, 1, h, w] ADC; NCHW inside.
  * The input scaling is part of the graph (x * inputScale first,
- * / inputScale last). Weights are converted once: conv kernels
+ * / inputScale last), and so is the global skip of a `residual` config
+ * (an Add of the input to that last result). Weights are converted once: conv kernels
  * [kh, kw, in, out] -> [out, in, kh, kw] (permutation [3, 2, 0, 1], no
  * flip); dense kernels [in, out] stay as MatMul operands. 3x3 convs pad
  * 1 pixel on every side, the 2x2 stride-2 ones none; upsampling is Resize
@@ -190,7 +191,12 @@ class GeneratorGraph {
       x = this.conv(`dec${i}/conv2`, x, 3, f[i], f[i], true);
     }
     x = this.conv('output', x, 1, f[0], 1, false);
-    b.node('Div', [x, scale], 'output');
+    if (this.config.residual) {
+      const correction = b.node('Div', [x, scale], 'correction');
+      b.node('Add', [input, correction], 'output');
+    } else {
+      b.node('Div', [x, scale], 'output');
+    }
     b.output('output', ['N', 1, h, w]);
   }
 

@@ -7,7 +7,7 @@
  * blocks with ReZero).
  *
  * `apply` takes and returns baseline-subtracted ADC [n, h, w, 1]; the
- * input scaling is inside. Left out: any tile size other than the
+ * input scaling and, for a `residual` config, the global skip are inside. Left out: any tile size other than the
  * configured one (the positional embedding is fixed), refused as a
  * ShapeError.
  */
@@ -36,6 +36,9 @@ export function validateGeneratorConfig(cfg: GeneratorConfig): void {
     throw new ConfigError(
       `generator.heads: width ${cfg.width} must be a multiple of heads, got ${cfg.heads}`,
     );
+  }
+  if (cfg.residual !== undefined && typeof cfg.residual !== 'boolean') {
+    throw new ConfigError(`generator.residual: expected a boolean, got ${String(cfg.residual)}`);
   }
   if (!(cfg.inputScale > 0)) {
     throw new ConfigError(`generator.inputScale: expected > 0, got ${cfg.inputScale}`);
@@ -82,7 +85,8 @@ export class VitUnetGenerator {
     this.checkInput(x);
     return tf.tidy(() => {
       const z = this.applyScaled(tf.mul(x, this.config.inputScale));
-      return tf.div(z, this.config.inputScale);
+      const correction = tf.div(z, this.config.inputScale) as tf.Tensor4D;
+      return this.config.residual ? tf.add(x, correction) : correction;
     });
   }
 

@@ -163,6 +163,7 @@ class VitUnet(nn.Module):
         levels = len(f)
         h, w = cfg["tile"]
         self.input_scale = float(cfg["inputScale"])
+        self.residual = bool(cfg.get("residual", False))
         self.input = Conv(1, f[0], 3)
         self.enc = nn.ModuleList(Encoder(f[0] if i == 0 else f[i - 1], f[i]) for i in range(levels))
         self.vit = Bottleneck(cfg, h >> levels, w >> levels)
@@ -180,7 +181,8 @@ class VitUnet(nn.Module):
         y = self.vit(y)
         for i in reversed(range(len(self.dec))):
             y = self.dec[i](y, skips[i])
-        return self.output(y) / self.input_scale
+        correction = self.output(y) / self.input_scale
+        return x + correction if self.residual else correction
 
 
 def read_weights(path):

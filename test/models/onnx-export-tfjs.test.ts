@@ -63,8 +63,8 @@ async function onnxOutput(bytes: Uint8Array, config: GeneratorConfig, tiles: Flo
 }
 
 /** Random weights (ReZero non-zero) in both; onnxruntime against tfjs. */
-async function parity(preset: string, n: number): Promise<number> {
-  const config = GENERATOR_PRESETS[preset];
+async function parity(preset: string, n: number, residual = false): Promise<number> {
+  const config = { ...GENERATOR_PRESETS[preset], residual };
   const weights = randomGeneratorWeights(config, 31);
   const tiles = randomTiles(n, config.tile[0], config.tile[1], 32);
   const want = tfjsOutput(config, weights, tiles, n);
@@ -87,6 +87,11 @@ describe('models/onnx-export against the TF.js generator', function () {
   it(`tiny (cpu backend): onnxruntime equals tfjs within ${PARITY} relative`, async () => {
     await use('cpu');
     assert.ok((await parity('tiny', 3)) < PARITY);
+  });
+
+  it(`tiny residual (cpu backend): onnxruntime equals tfjs within ${PARITY} relative`, async () => {
+    await use('cpu');
+    assert.ok((await parity('tiny', 3, true)) < PARITY);
   });
 
   it(`small (cpu backend): onnxruntime equals tfjs within ${PARITY} relative`, async () => {

@@ -125,6 +125,19 @@ describe('models/onnx-export', function () {
     assert.ok(out.every((v) => Math.abs(v - want) <= 1e-6 * want));
   });
 
+  it('residual: x + bias / inputScale when only the output bias is non-zero', async () => {
+    const config = { ...TINY, residual: true };
+    const weights = randomGeneratorWeights(config, 3);
+    for (const values of weights.values()) values.fill(0);
+    weights.get('output/bias')?.fill(1.5);
+    const tiles = randomTiles(2, 32, 32, 4);
+    const out = await runOnnx(exportGeneratorOnnx(config, weights), tiles, config);
+    const shift = 1.5 / TINY.inputScale;
+    // float32 sums: a few ulps of |x| + shift.
+    const ok = (v: number, i: number) => Math.abs(v - (tiles[i] + shift)) <= 1e-5 * (shift + 1e3);
+    assert.ok(out.every(ok));
+  });
+
   it('opens in OnnxTranslator with the tile size of the config', async () => {
     const config: GeneratorConfig = { ...TINY, tile: [16, 48] };
     const path = join(dir, 'translator.onnx');
@@ -188,6 +201,10 @@ describe('models/onnx-export', function () {
 
     it(`tiny: onnxruntime equals torch within ${PARITY} relative`, async () => {
       assert.ok((await parity('tiny', TINY, 3)) < PARITY);
+    });
+
+    it(`tiny residual: onnxruntime equals torch within ${PARITY} relative`, async () => {
+      assert.ok((await parity('tiny-residual', { ...TINY, residual: true }, 3)) < PARITY);
     });
 
     it(`small: onnxruntime equals torch within ${PARITY} relative`, async () => {
