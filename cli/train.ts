@@ -20,6 +20,18 @@ import {
 
 interface TrainFlags extends RunFlags {
   init?: string;
+  evalData?: string;
+  evalEvery?: string;
+  evalTiles?: string;
+}
+
+/** The --eval-* flags as a config override. */
+function evalOverride(flags: TrainFlags): Record<string, unknown> {
+  const evaluation: Record<string, unknown> = {};
+  if (flags.evalData !== undefined) evaluation.data = flags.evalData;
+  if (flags.evalEvery !== undefined) evaluation.every = Number(flags.evalEvery);
+  if (flags.evalTiles !== undefined) evaluation.tiles = Number(flags.evalTiles);
+  return Object.keys(evaluation).length > 0 ? { eval: evaluation } : {};
 }
 
 export function registerTrain(program: Command, logger: () => Logger): void {
@@ -28,10 +40,13 @@ export function registerTrain(program: Command, logger: () => Logger): void {
     .description('train the CycleGAN (gen_ab: A -> B, gen_ba: B -> A) on a tile file');
   addRunOptions(command)
     .option('--init <pretrain run>', 'initialise both generators from a pre-training run')
+    .option('--eval-data <tiles.h5>', "score both generators on this file's test tiles")
+    .option('--eval-every <steps>', 'score every this many steps (0: never)')
+    .option('--eval-tiles <count>', 'score on the first this many test tiles')
     .action(async (flags: TrainFlags) => {
       const log = logger();
       const { preset, overrides } = overridesFromFlags(flags);
-      const config = resolveTrainConfig(preset, overrides);
+      const config = resolveTrainConfig(preset, [...overrides, evalOverride(flags)]);
       if (flags.init && flags.resume) log.warn('--init is ignored when resuming', {});
       await startBackend(flags, log);
       log.info('train', {

@@ -31,6 +31,12 @@ export interface RunFlags {
   backend?: string;
 }
 
+/** The part of a stored run config read before resuming. */
+interface StoredConfig {
+  preset?: string;
+  model?: { generator?: Record<string, unknown> };
+}
+
 /** Adds the flags both commands take. */
 export function addRunOptions(command: Command): Command {
   return command
@@ -57,9 +63,14 @@ export function overridesFromFlags(flags: RunFlags): { preset: string; overrides
   const overrides: unknown[] = [];
   let preset = flags.preset;
   if (flags.resume) {
-    const stored = readRunConfig(flags.out) as { preset?: string };
+    const stored = readRunConfig(flags.out) as StoredConfig;
     preset = stored.preset ?? preset;
     overrides.push(stored);
+    // Runs stored before generator.residual existed are not residual.
+    const generator = stored.model?.generator;
+    if (generator && !('residual' in generator)) {
+      overrides.push({ model: { generator: { residual: false } } });
+    }
   }
   if (flags.config) overrides.push(readOverrides(flags.config));
   let set: Record<string, unknown> = {};
@@ -169,6 +180,14 @@ export function progressReporter(
       }
       case 'checkpoint':
         note('checkpoint', { step: event.step, path: event.path });
+        break;
+      case 'eval':
+        note('eval', {
+          step: `${event.step}/${event.totalSteps}`,
+          ...event.scores,
+          tiles: event.tiles,
+          evalS: event.evalS,
+        });
         break;
     }
   };

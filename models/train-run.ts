@@ -7,13 +7,15 @@
  * `init` names a pre-training run (models/pretrain-run.ts) whose newest
  * generator initialises both gen_ab and gen_ba of a fresh run; its
  * generator config must equal this run's. Checkpoints hold gen_ab, gen_ba,
- * disc_a and disc_b and the CycleGan state.
+ * disc_a and disc_b and the CycleGan state. The learner hands its
+ * generators to the loop as translators for evaluation during training.
  */
 import { ConfigError } from '../sim/errors.js';
 import { readGeneratorWeights, type NamedArray } from './checkpoint.js';
 import { CycleGan, type CycleGanState } from './cyclegan.js';
 import { linearDecayRate } from './schedule.js';
 import type { TrainConfig } from './trainconfig.js';
+import { VitUnetTranslator } from './vitunet-translator.js';
 import { runTraining, type Learner, type TrainingEvent, type TrainingSummary } from './trainer.js';
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -90,6 +92,7 @@ export function cycleGanLearner(config: TrainConfig, init?: string): Learner {
     },
     restore: (state) => gan.restore(state as CycleGanState),
     dispose: () => gan.dispose(),
+    translators: { gab: new VitUnetTranslator(gan.genAB), gba: new VitUnetTranslator(gan.genBA) },
   };
 }
 

@@ -63,6 +63,16 @@ export interface RunLoopConfig {
   readonly logEvery: number;
 }
 
+/** Scoring the generators on held-out tiles during training (models/train-eval.ts). */
+export interface EvalConfig {
+  /** Tile file whose test split is scored; '' = no evaluation. */
+  readonly data: string;
+  /** Score every this many steps (0 = never). */
+  readonly every: number;
+  /** The first this many test tiles, >= 1. */
+  readonly tiles: number;
+}
+
 export interface TrainConfig extends RunLoopConfig {
   readonly preset: string;
   readonly seed: number;
@@ -70,6 +80,7 @@ export interface TrainConfig extends RunLoopConfig {
   /** Fraction of the run at the base rates before the linear decay to 0. */
   readonly constantFraction: number;
   readonly data: DataConfig;
+  readonly eval: EvalConfig;
 }
 
 export interface PretrainConfig extends RunLoopConfig {
@@ -147,6 +158,7 @@ export function trainPreset(name: string): TrainConfig {
     },
     constantFraction: 0.5,
     data: DATA,
+    eval: { data: '', every: 0, tiles: 8 },
   };
 }
 
@@ -176,6 +188,8 @@ export function resolveTrainConfig(preset: string, overrides: unknown[] = []): T
   checkBetas('model.betas', config.model.betas);
   checkRange('model.poolSize', config.model.poolSize, 0, Number.MAX_SAFE_INTEGER, true);
   checkRange('constantFraction', config.constantFraction, 0, 1 - 1e-12, false);
+  checkRange('eval.every', config.eval.every, 0, Number.MAX_SAFE_INTEGER, true);
+  checkRange('eval.tiles', config.eval.tiles, 1, Number.MAX_SAFE_INTEGER, true);
   return config;
 }
 

@@ -17,6 +17,12 @@
  * step, or a loss that is not finite (a ConfigError), saves nothing: the
  * learner may be half-updated or diverged.
  *
+ * With `config.eval` set (data and every > 0) and a learner that has
+ * translators, the generators are scored every `eval.every` steps on the
+ * first `eval.tiles` test tiles of `eval.data` (models/train-eval.ts); the
+ * rows go to eval-history.arrow (same layout as history.arrow, one column
+ * per score) and an `eval` event reports them.
+ *
  * Step numbers count completed steps: the first step is step 0 for the
  * schedule and history row 1; checkpoint step-N holds the state after N
  * steps.
@@ -43,7 +49,9 @@ import {
   type NetworkWeights,
 } from './checkpoint.js';
 import type { GeneratorConfig } from './generator-spec.js';
-import type { DataConfig, RunLoopConfig } from './trainconfig.js';
+import { EVAL_COLUMNS, TrainingEvaluator } from './train-eval.js';
+import type { DataConfig, EvalConfig, RunLoopConfig } from './trainconfig.js';
+import type { Translator } from './translator.js';
 
 /** What the loop drives: one model with its optimisers and schedules. */
 export interface Learner {
@@ -59,6 +67,8 @@ export interface Learner {
   snapshot(): { networks: NetworkWeights; state: unknown };
   restore(state: unknown): void;
   dispose(): void;
+  /** The generators as translators, for evaluation during training (none: no evaluation). */
+  readonly translators?: { readonly gab: Translator; readonly gba: Translator };
 }
 
 /** The part of a run config the loop reads. */
@@ -66,6 +76,7 @@ export interface LoopConfig extends RunLoopConfig {
   readonly seed: number;
   readonly data: DataConfig;
   readonly model: { readonly generator: GeneratorConfig };
+  readonly eval?: EvalConfig;
 }
 
 export interface TrainingJob {
@@ -102,7 +113,17 @@ export type TrainingEvent =
       stepsPerS: number;
       elapsedS: number;
     }
-  | { kind: 'checkpoint'; step: number; path: string };
+  | { kind: 'checkpoint'; step: number; path: string }
+  | {
+      kind: 'eval';
+      step: number;
+      totalSteps: number;
+      /** models/train-eval.ts EVAL_COLUMNS. */
+      scores: Record<string, number>;
+      tiles: number;
+      /** Time the evaluation took [s]. */
+      evalS: number;
+    };
 
 export interface TrainingSummary {
   /** Steps completed in the run, resumes included. */
@@ -112,6 +133,11 @@ export interface TrainingSummary {
   readonly checkpoint: string;
   /** Training time of the whole run [s]. */
   readonly elapsedS: number;
+}
+
+/** eval-history.arrow in a run folder: the scores of evaluation during training. */
+export function evalHistoryPath(runDir: string): string {
+  return path.join(runDir, 'eval-history.arrow');
 }
 
 /** config.json in a run folder. */
@@ -157,7 +183,8 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
       learner.lossNames,
       resumed?.step ?? 0,
     );
-    return await loop(job, learner, loader, history, resumed, tileCrop);
+    const evaluation = await openEvaluation(job, learner, resumed?.step ?? 0);
+    return await loop(job, learner, loader, { history, evaluation }, resumed, tileCrop);
   } catch (error) {
     failed = true;
     throw explainFailure(error);
@@ -186,16 +213,56 @@ function explainFailure(error: unknown): unknown {
   );
 }
 
+/** Scoring during training: the held-out tiles, the translators and the score history. */
+interface Evaluation {
+  readonly every: number;
+  readonly evaluator: TrainingEvaluator;
+  readonly translators: { readonly gab: Translator; readonly gba: Translator };
+  readonly history: HistoryWriter;
+}
+
+/** The run's evaluation, or null when its config asks for none or the learner has no translators. */
+async function openEvaluation(
+  job: TrainingJob,
+  learner: Learner,
+  resumedStep: number,
+): Promise<Evaluation | null> {
+  const config = job.config.eval;
+  if (!config || config.data === '' || config.every === 0 || !learner.translators) return null;
+  const evaluator = await TrainingEvaluator.open(config.data, config.tiles);
+  const file = evalHistoryPath(job.runDir);
+  const history = HistoryWriter.resume(file, EVAL_COLUMNS, resumedStep);
+  return { every: config.every, evaluator, translators: learner.translators, history };
+}
+
+/** Scores the generators after `step` steps, records the row and reports it. */
+async function evaluateAt(
+  evaluation: Evaluation,
+  step: number,
+  elapsedS: number,
+  emit: (event: TrainingEvent) => void,
+  totalSteps: number,
+): Promise<void> {
+  const started = performance.now();
+  const { gab, gba } = evaluation.translators;
+  const scores = await evaluation.evaluator.evaluate(gab, gba);
+  evaluation.history.append(step, elapsedS, scores);
+  await evaluation.history.flush();
+  const evalS = (performance.now() - started) / 1000;
+  emit({ kind: 'eval', step, totalSteps, scores, tiles: evaluation.evaluator.tiles, evalS });
+}
+
 /** The steps, from the resume point to the end or an abort. */
 async function loop(
   job: TrainingJob,
   learner: Learner,
   loader: BatchSource,
-  history: HistoryWriter,
+  histories: { history: HistoryWriter; evaluation: Evaluation | null },
   resumed: Checkpoint | null,
   crop: readonly [number, number] | null,
 ): Promise<TrainingSummary> {
   const { config, onProgress } = job;
+  const { history, evaluation } = histories;
   const totalSteps = config.steps;
   const emit = onProgress ?? (() => {});
   const priorS = resumed?.elapsedS ?? 0;
@@ -232,6 +299,9 @@ async function loop(
       const rates = learner.rates(step - 1);
       emit({ kind: 'log', step, totalSteps, rates, elapsedS: elapsed(), ...interval.take() });
       await history.flush();
+    }
+    if (evaluation && step % evaluation.every === 0) {
+      await evaluateAt(evaluation, step, elapsed(), emit, totalSteps);
     }
     if (step % config.checkpointEvery === 0) await save();
   }
