@@ -63,6 +63,9 @@ export const EVALUATION_FILES = {
   history: 'history.arrow',
 } as const;
 
+/** Scores written during training (models/trainer.ts), shown in the report when present. */
+const EVAL_HISTORY_FILE = 'eval-history.arrow';
+
 /** Where the output goes without --out: beside the run, or beside the translated file. */
 export function defaultOutDir(job: Pick<EvaluationJob, 'tiles' | 'frames'>): string {
   if (job.tiles) return path.join(job.tiles.modelDir, `eval-${job.tiles.split}`);
@@ -135,6 +138,7 @@ async function evaluateInto(
   const history = runDir ? readLossHistory(path.join(runDir, EVALUATION_FILES.history)) : null;
   const steps = history && history.step.length > 0 ? history.step[history.step.length - 1] : null;
   if (steps !== null) facts.push(['training steps (last in history)', String(steps)]);
+  const evalHistory = runDir ? readLossHistory(path.join(runDir, EVAL_HISTORY_FILE)) : null;
   const files = outputFiles(job.outDir);
   fs.writeFileSync(path.join(dir, EVALUATION_FILES.metrics), metricsTableBytes(rows));
   const record = { summary, steps, job: { ...job, outDir: undefined, force: undefined } };
@@ -150,6 +154,7 @@ async function evaluateInto(
     tilePreviews,
     framePreview,
     history,
+    evalHistory,
     linearThreshold: job.linearThreshold,
   });
   return { ...files, outDir: job.outDir, rows: rows.length, summary };

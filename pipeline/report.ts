@@ -41,6 +41,8 @@ export interface ReportContent {
   readonly tilePreviews: readonly Preview[];
   readonly framePreview: Preview | null;
   readonly history: LossHistory | null;
+  /** Scores during training (eval-history.arrow: L1 ratios per step), when the run has them. */
+  readonly evalHistory?: LossHistory | null;
   /** Linear threshold c of the colour scale [ADC]. */
   readonly linearThreshold: number;
 }
@@ -90,6 +92,9 @@ export function writeReport(dir: string, content: ReportContent): ReportFiles {
   if (content.framePreview) {
     body.push('<h2>Full frame</h2>');
     body.push(previewHtml(content.framePreview, 'frame', content, emit));
+  }
+  if (content.evalHistory && content.evalHistory.step.length > 0) {
+    body.push(evalHistoryHtml(content.evalHistory, emit));
   }
   body.push(lossHtml(content.history, emit));
 
@@ -143,6 +148,33 @@ function colourbarHtml(scale: SymlogScale): string {
   return (
     `<div class="colourbar"><img src="colourbar.png" alt="colour bar">` +
     `<div class="ticks">${labels.join('')}</div><div class="unit">ADC</div></div>`
+  );
+}
+
+/** The L1 ratios scored during training: one plot per direction and the rows as a table. */
+function evalHistoryHtml(history: LossHistory, emit: Emit): string {
+  const [width, height] = LOSS_PLOT_PX;
+  const ratios = [...history.losses].filter(([name]) => name.startsWith('l1_ratio'));
+  const plots = ratios.map(([name, values]) => {
+    const plot = linePlotPng(history.step, [{ y: values }], width, height);
+    const file = emit(`eval_${name.replace(/[^A-Za-z0-9_]/g, '_')}.png`, plot.png, width, height);
+    const [y0, y1] = plot.yRange.map((v) => v.toPrecision(4));
+    return (
+      `<figure><img src="${file}" alt="${escape(name)}"><figcaption>${escape(name)}: ` +
+      `${y0} (bottom) to ${y1} (top)</figcaption></figure>`
+    );
+  });
+  const names = [...history.losses.keys()];
+  const head = ['step', ...names].map((n) => `<th>${escape(n)}</th>`).join('');
+  const rows = Array.from(history.step, (step, i) => {
+    const cells = names.map((n) => `<td>${num(history.losses.get(n)![i])}</td>`).join('');
+    return `<tr><td>${step}</td>${cells}</tr>`;
+  });
+  return (
+    `<h2>L1 ratio during training</h2><p>Translation L1 over the do-nothing L1 on held-out ` +
+    `tiles, scored while training (below 1: closer to the truth than the input).</p>` +
+    `<div class="panels">${plots.join('')}</div>` +
+    `<table><tr>${head}</tr>${rows.join('')}</table>`
   );
 }
 
