@@ -65,6 +65,10 @@ DEMO_PRESET ?= cpu-short
 DEMO_PRETRAIN_STEPS ?= 300
 DEMO_STEPS ?= 1500
 DEMO_EVAL_TILES ?= 400
+# Scoring during training: L1 ratio on the first DEMO_TRAIN_EVAL_TILES test
+# tiles every DEMO_EVAL_EVERY steps, into $(DEMO_RUN)/eval-history.arrow.
+DEMO_EVAL_EVERY ?= 250
+DEMO_TRAIN_EVAL_TILES ?= 16
 DEMO_SIM_FLAGS ?= --preset slats
 DEMO_TILE_FLAGS ?= --preset slats
 SLATS_DIR ?= ../shared/data/slats-excerpt
@@ -78,7 +82,8 @@ demo: install
 	$(WIREGAN) pretrain --data $(DEMO_OUT)/tiles.h5 --preset $(DEMO_PRESET) --crop \
 	  --steps $(DEMO_PRETRAIN_STEPS) --seed $(SEED) --out $(DEMO_RUN)-pretrain
 	$(WIREGAN) train --data $(DEMO_OUT)/tiles.h5 --preset $(DEMO_PRESET) --crop \
-	  --steps $(DEMO_STEPS) --seed $(SEED) --init $(DEMO_RUN)-pretrain --out $(DEMO_RUN)
+	  --steps $(DEMO_STEPS) --seed $(SEED) --init $(DEMO_RUN)-pretrain --out $(DEMO_RUN) \
+	  --eval-data $(DEMO_OUT)/tiles.h5 --eval-every $(DEMO_EVAL_EVERY) --eval-tiles $(DEMO_TRAIN_EVAL_TILES)
 	$(WIREGAN) export $(DEMO_RUN) --force
 	$(WIREGAN) simulate $(DEMO_SIM_FLAGS) --detector $(DETECTOR) --events 1 \
 	  --seed $$(( $(SEED) + 1000 )) --out $(DEMO_OUT)/fresh.h5 --force
