@@ -125,6 +125,18 @@ describe('models/onnx-export', function () {
     assert.ok(out.every((v) => Math.abs(v - want) <= 1e-6 * want));
   });
 
+  it('treats a config without `residual` (older checkpoints) as not residual', async () => {
+    const { residual, ...older } = TINY;
+    assert.equal(residual, false);
+    const weights = randomGeneratorWeights(TINY, 3);
+    for (const values of weights.values()) values.fill(0);
+    weights.get('output/bias')?.fill(1.5);
+    const tiles = randomTiles(2, 32, 32, 4);
+    const out = await runOnnx(exportGeneratorOnnx(older, weights), tiles, TINY);
+    const want = 1.5 / TINY.inputScale;
+    assert.ok(out.every((v) => Math.abs(v - want) <= 1e-6 * want));
+  });
+
   it('residual: x + bias / inputScale when only the output bias is non-zero', async () => {
     const config = { ...TINY, residual: true };
     const weights = randomGeneratorWeights(config, 3);
