@@ -9,17 +9,22 @@
  *   l1_a_to_b       = mean |G_ab(a) - b|      [ADC per pixel]
  *   l1_ratio_a_to_b = l1_a_to_b / baseline_l1
  *   l1_ratio_b_to_a = mean |G_ba(b) - a| / baseline_l1
- * (mean |a - b| is also the baseline of the b -> a direction). A ratio
+ * (mean |a - b| is also the baseline of the b -> a direction; the ratios
+ * are NaN when a = b on all K tiles). A ratio
  * below 1 means the translation is closer to the truth than its input.
  * Tiles of another size than the generators' are translated as small
  * frames of overlapping, blended model tiles (pipeline/tiled-translator.ts),
  * exactly as `wiregan evaluate` scores them. The K tile pairs are read
- * once and held ([2, K, h, w] float32). Left out: the cycle errors and the
+ * once and held ([2, K, h, w] float32). The rows go to a score history
+ * (pipeline/historywriter.ts layout: step, elapsed_s, one column per
+ * score), rewritten whole at each row. Left out: the cycle errors and the
  * descriptive metrics of `wiregan evaluate` (they would double the cost).
  */
 import { ConfigError, FileFormatError } from '../sim/errors.js';
+import { HistoryWriter } from '../pipeline/historywriter.js';
 import { TiledTranslator } from '../pipeline/tiled-translator.js';
 import { TileFileReader } from '../pipeline/tilefile.js';
+import type { EvalConfig } from './trainconfig.js';
 import type { Translator } from './translator.js';
 
 /** Columns of eval-history.arrow, in order. */
@@ -101,4 +106,44 @@ function meanAbsDiff(x: Float32Array, y: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += Math.abs(x[i] - y[i]);
   return sum / x.length;
+}
+
+/** Scoring during a run: the held-out tiles, the translators and the score history. */
+export interface Evaluation {
+  readonly every: number;
+  readonly evaluator: TrainingEvaluator;
+  readonly translators: { readonly gab: Translator; readonly gba: Translator };
+  readonly history: HistoryWriter;
+}
+
+/**
+ * A run's evaluation, or null when `config` asks for none (no data or
+ * every = 0) or there are no translators; the score history at
+ * `historyPath` keeps its rows up to `resumedStep`.
+ */
+export async function openEvaluation(
+  config: EvalConfig | undefined,
+  translators: Evaluation['translators'] | undefined,
+  historyPath: string,
+  resumedStep: number,
+): Promise<Evaluation | null> {
+  if (!config || config.data === '' || config.every === 0 || !translators) return null;
+  const evaluator = await TrainingEvaluator.open(config.data, config.tiles);
+  const history = HistoryWriter.resume(historyPath, EVAL_COLUMNS, resumedStep);
+  return { every: config.every, evaluator, translators, history };
+}
+
+/** Scores the generators after `step` steps and records the row; returns the scores and the time taken. */
+export async function evaluateAt(
+  evaluation: Evaluation,
+  step: number,
+  elapsedS: number,
+): Promise<{ scores: EvalScores; tiles: number; evalS: number }> {
+  const started = performance.now();
+  const { gab, gba } = evaluation.translators;
+  const scores = await evaluation.evaluator.evaluate(gab, gba);
+  evaluation.history.append(step, elapsedS, scores);
+  await evaluation.history.flush();
+  const evalS = (performance.now() - started) / 1000;
+  return { scores, tiles: evaluation.evaluator.tiles, evalS };
 }

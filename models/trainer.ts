@@ -49,7 +49,7 @@ import {
   type NetworkWeights,
 } from './checkpoint.js';
 import type { GeneratorConfig } from './generator-spec.js';
-import { EVAL_COLUMNS, TrainingEvaluator } from './train-eval.js';
+import { evaluateAt, openEvaluation, type Evaluation } from './train-eval.js';
 import type { DataConfig, EvalConfig, RunLoopConfig } from './trainconfig.js';
 import type { Translator } from './translator.js';
 
@@ -183,7 +183,12 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
       learner.lossNames,
       resumed?.step ?? 0,
     );
-    const evaluation = await openEvaluation(job, learner, resumed?.step ?? 0);
+    const evaluation = await openEvaluation(
+      job.config.eval,
+      learner.translators,
+      evalHistoryPath(job.runDir),
+      resumed?.step ?? 0,
+    );
     return await loop(job, learner, loader, { history, evaluation }, resumed, tileCrop);
   } catch (error) {
     failed = true;
@@ -211,45 +216,6 @@ function explainFailure(error: unknown): unknown {
       'or a native backend',
     { cause: error },
   );
-}
-
-/** Scoring during training: the held-out tiles, the translators and the score history. */
-interface Evaluation {
-  readonly every: number;
-  readonly evaluator: TrainingEvaluator;
-  readonly translators: { readonly gab: Translator; readonly gba: Translator };
-  readonly history: HistoryWriter;
-}
-
-/** The run's evaluation, or null when its config asks for none or the learner has no translators. */
-async function openEvaluation(
-  job: TrainingJob,
-  learner: Learner,
-  resumedStep: number,
-): Promise<Evaluation | null> {
-  const config = job.config.eval;
-  if (!config || config.data === '' || config.every === 0 || !learner.translators) return null;
-  const evaluator = await TrainingEvaluator.open(config.data, config.tiles);
-  const file = evalHistoryPath(job.runDir);
-  const history = HistoryWriter.resume(file, EVAL_COLUMNS, resumedStep);
-  return { every: config.every, evaluator, translators: learner.translators, history };
-}
-
-/** Scores the generators after `step` steps, records the row and reports it. */
-async function evaluateAt(
-  evaluation: Evaluation,
-  step: number,
-  elapsedS: number,
-  emit: (event: TrainingEvent) => void,
-  totalSteps: number,
-): Promise<void> {
-  const started = performance.now();
-  const { gab, gba } = evaluation.translators;
-  const scores = await evaluation.evaluator.evaluate(gab, gba);
-  evaluation.history.append(step, elapsedS, scores);
-  await evaluation.history.flush();
-  const evalS = (performance.now() - started) / 1000;
-  emit({ kind: 'eval', step, totalSteps, scores, tiles: evaluation.evaluator.tiles, evalS });
 }
 
 /** The steps, from the resume point to the end or an abort. */
@@ -301,7 +267,8 @@ async function loop(
       await history.flush();
     }
     if (evaluation && step % evaluation.every === 0) {
-      await evaluateAt(evaluation, step, elapsed(), emit, totalSteps);
+      const scored = await evaluateAt(evaluation, step, elapsed());
+      emit({ kind: 'eval', step, totalSteps, ...scored });
     }
     if (step % config.checkpointEvery === 0) await save();
   }
