@@ -5,11 +5,20 @@
  * first and the last; LeakyReLU 0.2 after every one but the last. The
  * normalised convolutions carry no bias (the norm's beta replaces it).
  *
+ * Normalisation (config `norm`): 'instance' (the default, and what a config
+ * without the field means) is the published network above; 'none' drops
+ * the three instance norms and gives those convolutions a bias instead.
+ * Instance norm removes each sample's amplitude, so a normalised
+ * discriminator cannot tell a domain that differs mostly in amplitude, and
+ * on near-empty crops its 1 / sqrt(eps) gain inflates the gradient penalty.
+ *
  * Input [n, h, w, 1] baseline-subtracted ADC, multiplied by inputScale
  * first; output [n, ph, pw, 1], one real/fake score per 70 x 70 patch
  * (ph = h / 8 - 2 for h a multiple of 8).
  *
- * Weight names: conv0..conv4/{kernel, bias}, norm1..norm3/{gamma, beta}.
+ * Weight names: conv0..conv4/kernel, conv0/bias, conv4/bias, and either
+ * norm1..norm3/{gamma, beta} ('instance') or conv1..conv3/bias ('none'),
+ * in the order of discriminatorWeightSpecs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -23,15 +32,25 @@ export interface DiscriminatorConfig {
   readonly features: readonly number[];
   /** Network input = ADC * inputScale. */
   readonly inputScale: number;
+  /** Normalisation after the hidden convolutions; missing = 'instance'. */
+  readonly norm?: DiscriminatorNorm;
+}
+
+export const DISCRIMINATOR_NORMS = ['instance', 'none'] as const;
+export type DiscriminatorNorm = (typeof DISCRIMINATOR_NORMS)[number];
+
+/** The normalisation of a config, 'instance' when it names none. */
+export function discriminatorNorm(cfg: DiscriminatorConfig): DiscriminatorNorm {
+  return cfg.norm ?? 'instance';
 }
 
 /** Discriminator sizes: the published one and two for CPU work. */
 export const DISCRIMINATOR_PRESETS: Readonly<
   Record<'paper' | 'small' | 'tiny', DiscriminatorConfig>
 > = {
-  paper: { features: [64, 128, 256, 512], inputScale: 1 / 50 },
-  small: { features: [16, 32, 64, 128], inputScale: 1 / 50 },
-  tiny: { features: [4, 8, 8, 16], inputScale: 1 / 50 },
+  paper: { features: [64, 128, 256, 512], inputScale: 1 / 50, norm: 'instance' },
+  small: { features: [16, 32, 64, 128], inputScale: 1 / 50, norm: 'instance' },
+  tiny: { features: [4, 8, 8, 16], inputScale: 1 / 50, norm: 'instance' },
 };
 
 /** Negative slope of the discriminator's LeakyReLU (pix2pix). */
@@ -48,10 +67,11 @@ const PAD: ExplicitPad = [
 /** Every weight of the discriminator, in a fixed order. */
 export function discriminatorWeightSpecs(cfg: DiscriminatorConfig): WeightSpec[] {
   const sizes = [1, ...cfg.features, 1];
+  const normalised = discriminatorNorm(cfg) === 'instance';
   const specs: WeightSpec[] = [];
   for (let i = 0; i < 5; i++) {
     specs.push({ name: `conv${i}/kernel`, shape: [4, 4, sizes[i], sizes[i + 1]] });
-    if (i === 0 || i === 4) {
+    if (i === 0 || i === 4 || !normalised) {
       specs.push({ name: `conv${i}/bias`, shape: [sizes[i + 1]] });
     } else {
       specs.push({ name: `norm${i}/gamma`, shape: [sizes[i + 1]] });
@@ -80,6 +100,12 @@ export class PatchDiscriminator {
     if (!(config.inputScale > 0)) {
       throw new ConfigError(`discriminator.inputScale: expected > 0, got ${config.inputScale}`);
     }
+    const norm = discriminatorNorm(config);
+    if (!(DISCRIMINATOR_NORMS as readonly string[]).includes(norm)) {
+      throw new ConfigError(
+        `discriminator.norm: expected one of ${DISCRIMINATOR_NORMS.join(', ')}, got "${norm}"`,
+      );
+    }
     const specs = discriminatorWeightSpecs(config);
     return new PatchDiscriminator(
       config,
@@ -105,11 +131,12 @@ export class PatchDiscriminator {
   /** The network on scaled input z = x * inputScale. */
   applyScaled(z: tf.Tensor4D): tf.Tensor4D {
     const w = (name: string) => this.weights.get(name);
+    const normalised = discriminatorNorm(this.config) === 'instance';
     let h = z;
     for (let i = 0; i < 5; i++) {
-      const plain = i === 0 || i === 4;
-      h = conv2d(h, w(`conv${i}/kernel`), plain ? w(`conv${i}/bias`) : undefined, STRIDES[i], PAD);
-      if (!plain) h = instanceNorm(h, w(`norm${i}/gamma`), w(`norm${i}/beta`));
+      const norm = normalised && i !== 0 && i !== 4;
+      h = conv2d(h, w(`conv${i}/kernel`), norm ? undefined : w(`conv${i}/bias`), STRIDES[i], PAD);
+      if (norm) h = instanceNorm(h, w(`norm${i}/gamma`), w(`norm${i}/beta`));
       if (i < 4) h = tf.leakyRelu(h, PATCH_LEAKY_SLOPE);
     }
     return h;

@@ -28,7 +28,11 @@
 import { ConfigError } from '../sim/errors.js';
 import { mergeConfig } from '../sim/config.js';
 import type { CycleGanConfig } from './cyclegan.js';
-import { DISCRIMINATOR_PRESETS, type DiscriminatorConfig } from './discriminator.js';
+import {
+  DISCRIMINATOR_NORMS,
+  DISCRIMINATOR_PRESETS,
+  type DiscriminatorConfig,
+} from './discriminator.js';
 import { GENERATOR_PRESETS, type GeneratorConfig } from './generator-spec.js';
 import type { InpaintingConfig } from './inpainting.js';
 
@@ -194,6 +198,7 @@ export function resolveTrainConfig(preset: string, overrides: unknown[] = []): T
   for (const override of overrides) config = mergeConfig(config, override, 'train config');
   checkLoop(config);
   checkGenerator(config.model.generator);
+  checkNorm(config.model.discriminator);
   checkRate('model.genLr', config.model.genLr);
   checkRate('model.discLr', config.model.discLr);
   checkBetas('model.betas', config.model.betas);
@@ -258,6 +263,15 @@ function checkGenerator(generator: GeneratorConfig): void {
   if (generator.width % generator.heads !== 0) {
     throw new ConfigError(
       `model.generator.width ${generator.width} must be a multiple of heads ${generator.heads}`,
+    );
+  }
+}
+
+function checkNorm(discriminator: DiscriminatorConfig): void {
+  const norm = discriminator.norm ?? 'instance';
+  if (!(DISCRIMINATOR_NORMS as readonly string[]).includes(norm)) {
+    throw new ConfigError(
+      `model.discriminator.norm must be one of ${DISCRIMINATOR_NORMS.join(', ')}, got "${norm}"`,
     );
   }
 }

@@ -218,7 +218,10 @@ export function naiveGenerator(
   return out.data.map((a) => a / cfg.inputScale);
 }
 
-/** The PatchGAN on one image x [h, w] ADC -> scores [ph, pw]. */
+/**
+ * The PatchGAN on one image x [h, w] ADC -> scores [ph, pw]; norm 'none':
+ * no instance norms, every convolution with its bias.
+ */
 export function naiveDiscriminator(
   features: readonly number[],
   inputScale: number,
@@ -226,13 +229,14 @@ export function naiveDiscriminator(
   x: Float32Array,
   h: number,
   w: number,
+  norm: 'instance' | 'none' = 'instance',
 ): Image {
   const wt = (name: string) => weights.get(name) as Float32Array;
   const sizes = [1, ...features, 1];
   const strides = [2, 2, 2, 1, 1];
   let v: Image = { h, w, c: 1, data: Float64Array.from(x, (a) => a * inputScale) };
   for (let i = 0; i < 5; i++) {
-    const plain = i === 0 || i === 4;
+    const plain = i === 0 || i === 4 || norm === 'none';
     const oh = Math.floor((v.h + 2 - 4) / strides[i]) + 1;
     const ow = Math.floor((v.w + 2 - 4) / strides[i]) + 1;
     v = conv(

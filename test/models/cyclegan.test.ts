@@ -154,6 +154,28 @@ describe('models/cyclegan: one UVCGAN training step', () => {
     }
   });
 
+  it("norm 'none': state() holds the discriminators' conv biases; restore() refuses a normed state", () => {
+    const discriminator = { ...DISCRIMINATOR_PRESETS.tiny, norm: 'none' as const };
+    const plain = CycleGan.create({ ...CONFIG, discriminator }, 5);
+    const copy = CycleGan.create({ ...CONFIG, discriminator }, 6);
+    const normed = CycleGan.create(CONFIG, 5);
+    try {
+      plain.step(batch(20), { gen: 1e-3, disc: 1e-3 });
+      const state = plain.state();
+      const names = [...state.weights.disc_a.keys()];
+      assert.deepEqual(
+        names,
+        [0, 1, 2, 3, 4].flatMap((i) => [`conv${i}/kernel`, `conv${i}/bias`]),
+      );
+      copy.restore(state);
+      assert.deepEqual(copy.state(), state);
+      assert.throws(() => normed.restore(state), ShapeError);
+      assert.throws(() => copy.restore(normed.state()), ShapeError);
+    } finally {
+      for (const gan of [plain, copy, normed]) gan.dispose();
+    }
+  });
+
   it('refuses tiles of another size', () => {
     const gan = CycleGan.create(CONFIG, 4);
     try {

@@ -59,6 +59,10 @@ describe('models/trainconfig', () => {
     assert.deepEqual(config.model.generator.tile, [64, 64]);
     assert.equal(config.model.generator.width, GENERATOR_PRESETS.tiny.width);
     assert.equal(config.steps, 40);
+    const plain = resolveTrainConfig('tiny', [
+      overrideFromAssignment('model.discriminator.norm=none'),
+    ]);
+    assert.equal(plain.model.discriminator.norm, 'none');
     assert.equal(resolveTrainConfig('tiny').steps, 1000, 'presets are not changed by overrides');
   });
 
@@ -75,6 +79,7 @@ describe('models/trainconfig', () => {
     refused('tiny', 'steps=0', /steps must be an integer/);
     refused('tiny', 'model.generator.tile=[30,30]', /multiples of 2\^4/);
     refused('tiny', 'model.betas=[0.5]', /model.betas must be two numbers/);
+    refused('tiny', 'model.discriminator.norm=batch', /norm must be one of instance, none/);
     assert.throws(() => resolveTrainConfig('huge'), /preset: expected one of paper, small/);
     assert.throws(
       () => resolvePretrainConfig('tiny', [overrideFromAssignment('model.patch=12')]),
