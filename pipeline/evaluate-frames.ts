@@ -5,7 +5,10 @@
  * Input: the truth file (a wiregan event file whose header gives the plane
  * channel ranges and baselines) with the input frame (`nearest`, domain A)
  * and the truth (`multiwire`, domain B), and the translated file with the
- * translation (`nearest_to_b`, baseline kept as in the input). Every event
+ * translation (`nearest_to_b`, baseline kept as in the input). When both
+ * files carry a wiregan header (translation keeps the input's), their
+ * detector, seed and config must agree, so that event numbers name the
+ * same events. Every event
  * of the translated file must be in the truth file, with the same frame
  * shape and channel list in all three tags. Per plane, the baseline from
  * the truth file's header is subtracted from all three frames before the
@@ -60,6 +63,7 @@ export async function evaluateFrames(
     const translated = await EventFileReader.open(job.translatedFile);
     try {
       const planes = truthPlanes(truth);
+      checkSameSource(truth, translated);
       const events = matchEvents(truth, translated);
       const rows: MetricsRow[] = [];
       let preview: Preview | null = null;
@@ -170,6 +174,29 @@ function truthPlanes(truth: EventFileReader): readonly StoredPlane[] {
 }
 
 /** The translated file's events, each checked to be in the truth file. */
+/**
+ * A translated wiregan file keeps the header of the file it was made from:
+ * the truth file must have the same detector, seed and configuration, or
+ * the events of the same number are other events.
+ */
+function checkSameSource(truth: EventFileReader, translated: EventFileReader): void {
+  const [expected, got] = [truth.header(), translated.header()];
+  if (expected === null || got === null) return;
+  const differs =
+    expected.detector !== got.detector ||
+    expected.seed !== got.seed ||
+    JSON.stringify(expected.config) !== JSON.stringify(got.config);
+  if (differs) {
+    throw new FileFormatError(
+      translated.path,
+      `was translated from another simulation than the truth file ${truth.path}: ` +
+        `expected detector ${expected.detector}, seed ${expected.seed} and its config, ` +
+        `got detector ${got.detector}, seed ${got.seed}` +
+        (expected.seed === got.seed ? ' and another config' : ''),
+    );
+  }
+}
+
 function matchEvents(truth: EventFileReader, translated: EventFileReader): number[] {
   const events = translated.events();
   if (events.length === 0) throw new FileFormatError(translated.path, 'no events');

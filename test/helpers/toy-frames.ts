@@ -53,8 +53,9 @@ export async function writeEvents(
   file: string,
   events: number[],
   frames: (e: number) => EventFrame[],
+  seed = 1,
 ) {
-  const header = { detector: DETECTOR, config: {}, seed: 1, version: 'test' };
+  const header = { detector: DETECTOR, config: {}, seed, version: 'test' };
   const writer = await EventFileWriter.create(file, header, { deflateLevel: 0 });
   for (const e of events) writer.writeEvent(e, frames(e));
   writer.close();

@@ -96,6 +96,21 @@ describe('pipeline/evaluate on full frames', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'eval-events')));
   });
 
+  it('refuses a translation of another simulation (other seed), naming both seeds', async () => {
+    const other = path.join(dir, 'other-seed.h5');
+    await writeEvents(other, [3, 4], (e) => [frame('nearest_to_b', 2, e)], 1001);
+    const bad = job(path.join(dir, 'eval-seed'));
+    await assert.rejects(
+      runEvaluation({ ...bad, frames: { ...bad.frames!, translatedFile: other } }),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.startsWith(`${other}: was translated from another simulation`) &&
+        e.message.includes(`expected detector toy, seed 1`) &&
+        e.message.includes('got detector toy, seed 1001'),
+    );
+    assert.ok(!fs.existsSync(path.join(dir, 'eval-seed')));
+  });
+
   it('refuses frames of another shape and unknown tags, naming the dataset', async () => {
     const short = path.join(dir, 'short.h5');
     await writeEvents(short, [3], (e) => [frame('nearest_to_b', 2, e, 10)]);
