@@ -110,9 +110,11 @@ export function selectPlanes(
     .filter((p) => p.end > p.first);
   const covered = rows.reduce((n, p) => n + p.end - p.first, 0);
   if (plane === 'all' && covered !== channels.length) {
+    const total = header.planes.reduce((n, p) => n + p.channels, 0);
     throw new UnsupportedError(
-      `${path} (dataset /${event}/channels_${tag}): ${channels.length - covered} channels are in ` +
-        `no plane of the file header; only frames made of the header's planes are translated`,
+      `${path} (dataset /${event}/channels_${tag}): expected the ${total} channels of planes ` +
+        `${names.join(', ')}, got ${channels.length}; ${channels.length - covered} are in no ` +
+        `plane of the file header; only frames made of the header's planes are translated`,
     );
   }
   if (rows.length === 0) {

@@ -10,6 +10,8 @@
  *   `channels_<tag>`, `tickinfo_<tag>` in the event-file layout, written
  *   under a temporary name and renamed once closed, so a killed run leaves
  *   whole events only (temporary leftovers are removed on resume).
+ * A run that fails before finishing any event removes the folder it
+ * created (see `discardIfUnused`).
  * At the end the events are copied, in ascending order, into the output
  * file through pipeline/atomic.ts (temporary name, then rename), with the
  * input's file attributes and a `translation_json` attribute (the record),
@@ -164,6 +166,8 @@ export class PartialOutput {
     readonly folder: string,
     private readonly outTag: string,
     private readonly record: TranslationRecord,
+    /** Whether this run made the folder (it did not exist, or --force replaced it). */
+    private readonly created: boolean,
   ) {}
 
   /** The partial folder's path for output `out`. */
@@ -186,6 +190,7 @@ export class PartialOutput {
       throw new FileFormatError(out, `output folder ${parent} does not exist`);
     const folder = PartialOutput.folderFor(out);
     const jobFile = path.join(folder, 'job.json');
+    const created = !fs.existsSync(folder) || (!options.resume && options.force);
     if (fs.existsSync(folder)) {
       if (options.resume) {
         checkRecord(folder, jobFile, record);
@@ -206,12 +211,24 @@ export class PartialOutput {
       }
       fs.accessSync(folder, fs.constants.W_OK);
     } catch (error) {
+      if (created) fs.rmSync(folder, { recursive: true, force: true });
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new FileFormatError(out, `cannot write the partial output folder ${folder} (${code})`, {
         cause: error,
       });
     }
-    return new PartialOutput(out, folder, outTag, record);
+    return new PartialOutput(out, folder, outTag, record, created);
+  }
+
+  /**
+   * Removes the folder after a failed run if this run created it and
+   * finished no event in it, so that a rerun is not asked to resume;
+   * a folder holding finished events, or reopened by resume, is kept.
+   */
+  discardIfUnused(): void {
+    if (this.created && this.done().length === 0) {
+      fs.rmSync(this.folder, { recursive: true, force: true });
+    }
   }
 
   /** Events already finished, ascending. */

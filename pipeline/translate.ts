@@ -20,7 +20,8 @@
  * once. Memory: about four frames (the current and next input, the output
  * and its blend sum) plus the batches in flight. The input file is opened
  * read-only and never written. An interrupted run resumes (`resume`)
- * without redoing finished events.
+ * without redoing finished events; a run that fails before finishing any
+ * event removes the partial folder it made, so a rerun starts afresh.
  *
  * Left out: NaN or Inf in the input (refused with its position), and a
  * check of the model's training domain or plane (the ONNX metadata is not
@@ -154,19 +155,25 @@ export async function translateEvents(
       skippedAttributes,
     };
     const partial = PartialOutput.open(job.out, outTag, record, job);
-    const finished = new Set(partial.done());
-    const todo = events.filter((e) => !finished.has(e));
-    onProgress({
-      kind: 'start',
-      events: events.length,
-      skipped: [...finished],
-      withoutTag: without,
-    });
+    try {
+      const finished = new Set(partial.done());
+      const todo = events.filter((e) => !finished.has(e));
+      onProgress({
+        kind: 'start',
+        events: events.length,
+        skipped: [...finished],
+        withoutTag: without,
+      });
 
-    const context = { job, reader, translator, tag, outTag, overlap, partial, onProgress };
-    const tiles = await translateAll(context, todo, events.length - todo.length, events.length);
-    await partial.assemble(attrs, job.force);
-    return { out: job.out, outTag, translated: todo, skipped: [...finished], tiles, tile, overlap };
+      const context = { job, reader, translator, tag, outTag, overlap, partial, onProgress };
+      const tiles = await translateAll(context, todo, events.length - todo.length, events.length);
+      await partial.assemble(attrs, job.force);
+      const skipped = [...finished];
+      return { out: job.out, outTag, translated: todo, skipped, tiles, tile, overlap };
+    } catch (error) {
+      partial.discardIfUnused();
+      throw error;
+    }
   } finally {
     await translator?.close();
     reader.close();

@@ -10,7 +10,7 @@ import { EventFileReader } from '../../pipeline/eventfile.js';
 import { readMetricsTable } from '../../pipeline/metricstable.js';
 import { PartialOutput } from '../../pipeline/translate-output.js';
 import { type TranslateJob, DEFAULT_TRANSLATE, translateEvents } from '../../pipeline/translate.js';
-import { ConfigError, FileFormatError } from '../../sim/errors.js';
+import { ConfigError, FileFormatError, UnsupportedError } from '../../sim/errors.js';
 import { NO_ONNX, hasPythonOnnx, writeAffineModel } from '../helpers/onnx-models.js';
 import { CHANNELS, TICKS, frame, signal, writeEvents } from '../helpers/toy-frames.js';
 
@@ -220,6 +220,53 @@ with h5py.File(sys.argv[1], 'r') as f:
         ),
     );
     assert.ok(!fs.existsSync(out));
+    assert.ok(!fs.existsSync(PartialOutput.folderFor(out)));
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.includes('nan-out')),
+      [],
+    );
+  });
+
+  it('removes its own partial folder when the input fails before any event is finished', async () => {
+    // Event 4 has 19 channels: 2 more than the header's planes (u, v, w: 17).
+    const bad = path.join(dir, 'channels.h5');
+    await writeEvents(bad, [3, 4], (e) => [frame('nearest', 0, e, e === 4 ? 19 : CHANNELS)]);
+    const out = path.join(dir, 'channels-out.h5');
+    const refused = (e: Error) =>
+      e instanceof UnsupportedError &&
+      e.message.includes(`${bad} (dataset /4/channels_nearest)`) &&
+      /expected the 17 channels of planes u, v, w, got 19; 2 are in no plane/.test(e.message);
+    await assert.rejects(translateEvents(job(out, { input: bad })), refused);
+    assert.ok(!fs.existsSync(out));
+    assert.ok(!fs.existsSync(PartialOutput.folderFor(out)));
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.includes('channels-out')),
+      [],
+    );
+
+    // The same run again is refused for the same reason, not for a leftover folder.
+    await assert.rejects(translateEvents(job(out, { input: bad })), refused);
+  });
+
+  it('keeps a partial folder holding finished events of an earlier run when --resume fails', async () => {
+    const out = path.join(dir, 'kept.h5');
+    const stop = new Error('interrupted');
+    await assert.rejects(
+      translateEvents(job(out), (p) => {
+        if (p.kind === 'event') throw stop;
+      }),
+      (e) => e === stop,
+    );
+    const folder = PartialOutput.folderFor(out);
+    const stop2 = new Error('interrupted again');
+    await assert.rejects(
+      translateEvents(job(out, { resume: true }), (p) => {
+        if (p.kind === 'start') throw stop2;
+      }),
+      (e) => e === stop2,
+    );
+    assert.deepEqual(fs.readdirSync(folder).sort(), ['event-3.h5', 'job.json']);
+    fs.rmSync(folder, { recursive: true });
   });
 
   it('fails clearly on a missing tag, a truncated file, a missing output folder and an unavailable filter', async () => {
