@@ -20,6 +20,7 @@ import path from 'node:path';
 
 import * as ort from 'onnxruntime-node';
 
+import { readOnnxMetadata, targetDomain } from '../models/onnx-metadata.js';
 import { INPUT_NAME, OnnxTranslator } from '../models/onnx-translator.js';
 import type { Translator } from '../models/translator.js';
 import { ConfigError, ShapeError } from '../sim/errors.js';
@@ -34,6 +35,10 @@ export interface TranslatorOptions {
   readonly workers: number;
   /** Intra-op threads of the in-thread session (workers = 0); 0 = onnxruntime's choice. */
   readonly threads: number;
+  /** Domain the output is labelled as; must be the model's recorded target, if any. */
+  readonly domain?: string;
+  /** Plane asked for (a name or `all`); a named one must be the model's recorded plane, if any. */
+  readonly plane?: string;
 }
 
 /** The install hint for the CUDA execution provider. */
@@ -54,9 +59,34 @@ export async function openTranslator(
       `workers and threads must be integers >= 0, got ${workers} and ${threads}`,
     );
   }
+  if (existsSync(model)) checkModelMetadata(model, options);
   if (device === 'cuda') return CudaTranslator.open(model);
   if (workers > 0) return PoolTranslator.open(model, workers);
   return OnnxTranslator.open(model, { intraOpThreads: threads });
+}
+
+/**
+ * Refuses a model whose recorded direction (metadata `domains`) ends in
+ * another domain than the output is labelled with, or whose recorded
+ * plane differs from a named `--plane`: both would write a mislabelled
+ * file. Models without the metadata pass.
+ */
+export function checkModelMetadata(model: string, options: TranslatorOptions): void {
+  const metadata = readOnnxMetadata(model);
+  const target = targetDomain(metadata);
+  if (options.domain !== undefined && target !== null && target !== options.domain) {
+    throw new ConfigError(
+      `${model} translates ${metadata.get('domains')}, but --domain is ${options.domain}: ` +
+        `expected --domain ${target} (or the other generator of the run)`,
+    );
+  }
+  const plane = metadata.get('plane');
+  const asked = options.plane;
+  if (plane && asked !== undefined && asked !== 'all' && asked !== plane) {
+    throw new ConfigError(
+      `${model} was trained on plane ${plane}, but --plane is ${asked}: expected --plane ${plane}`,
+    );
+  }
 }
 
 /** True when onnxruntime-node's CUDA provider library is on disk. */
