@@ -20,7 +20,9 @@
  *   most n - 1 when testFraction > 0 and n >= 2) in test, so no event has
  *   tiles in both splits.
  * - A tile whose absolute ADC sum is below `minSignal` in either domain is
- *   skipped.
+ *   skipped; a run that keeps no tile is refused.
+ * - Refused, leaving no output: NaN or Inf in the plane rows of a frame
+ *   (pipeline/nonfinite.ts) and a tile larger than the (cropped) plane.
  *
  * Left out: files without a wiregan header (the baseline is unknown
  * there), padding of edge tiles, and more than one plane per tile file.
@@ -31,6 +33,7 @@ import { ConfigError, FileFormatError } from '../sim/errors.js';
 import { Rng } from '../sim/random.js';
 import { catalogPath, tileFigures, writeCatalog, type CatalogRow } from './catalog.js';
 import { EventFileReader, type StoredPlane } from './eventfile.js';
+import { refuseNonFinite } from './nonfinite.js';
 import type { TileConfig } from './tileconfig.js';
 import { TileFileWriter, type Split } from './tilefile.js';
 
@@ -147,6 +150,12 @@ async function cutFromReader(
       });
       onProgress(done + 1, events.length);
     }
+    if (writer.count('train') + writer.count('test') === 0) {
+      throw new ConfigError(
+        `${job.input}: no tile passed --min-signal ${config.minSignal} ADC; ` +
+          `${skipped} tiles skipped (|ADC| sum below it in a or b)`,
+      );
+    }
   } catch (error) {
     writer.abort();
     throw error;
@@ -190,18 +199,30 @@ export function tileLayout(reader: EventFileReader, event: number, config: TileC
     const detail = `frames ${config.tagA} and ${config.tagB} of event ${event} differ in layout`;
     throw new FileFormatError(reader.path, detail, { dataset: `/${event}/frame_${config.tagB}` });
   }
-  return {
-    plane,
-    firstRow,
-    ticks,
-    channelOrigins: tileOrigins(
-      plane.channels,
-      config.tileHeight,
-      config.strideChannels,
-      config.cropChannels,
-    ),
-    tickOrigins: tileOrigins(ticks, config.tileWidth, config.strideTicks, config.cropTicks),
-  };
+  const { tileHeight, tileWidth, strideChannels, strideTicks, cropChannels, cropTicks } = config;
+  const channelOrigins = tileOrigins(plane.channels, tileHeight, strideChannels, cropChannels);
+  const tickOrigins = tileOrigins(ticks, tileWidth, strideTicks, cropTicks);
+  if (channelOrigins.length === 0 || tickOrigins.length === 0) {
+    refuseTileSize(reader.path, plane, ticks, config);
+  }
+  return { plane, firstRow, ticks, channelOrigins, tickOrigins };
+}
+
+/** Refuses a tile that does not fit the (cropped) plane [channels, ticks]. */
+function refuseTileSize(
+  path: string,
+  plane: StoredPlane,
+  ticks: number,
+  config: TileConfig,
+): never {
+  const extent = [config.cropChannels || plane.channels, config.cropTicks || ticks];
+  const cropped = config.cropChannels > 0 || config.cropTicks > 0;
+  throw new ConfigError(
+    `--size: tile [${config.tileHeight}, ${config.tileWidth}] [channels, ticks] does not fit ` +
+      `plane ${plane.name} of ${path}, extent [${extent.join(', ')}]` +
+      (cropped ? ` after --crop ${extent.join('x')}` : '') +
+      `; expected a tile within the extent`,
+  );
 }
 
 /** Row of the plane's first channel; its channels must be consecutive rows. */
@@ -234,6 +255,11 @@ function cutEvent(
   const rows = [layout.firstRow, layout.firstRow + layout.plane.channels] as const;
   const frameA = reader.readFrame(event, config.tagA, rows);
   const frameB = reader.readFrame(event, config.tagB, rows);
+  const { firstRow, ticks, plane } = layout;
+  const channelOf = (row: number) => plane.firstChannel + row - firstRow;
+  const where = { path: reader.path, event, firstRow, ticks, channelOf };
+  refuseNonFinite(frameA, { ...where, tag: config.tagA }, 'tile');
+  refuseNonFinite(frameB, { ...where, tag: config.tagB }, 'tile');
   const baseline = layout.plane.baselineAdc;
   let skipped = 0;
   for (const c0 of layout.channelOrigins) {

@@ -24,6 +24,7 @@
  */
 import { ConfigError, FileFormatError, UnsupportedError } from '../sim/errors.js';
 import type { EventFileReader, StoredHeader, TickInfo } from './eventfile.js';
+import { refuseNonFinite } from './nonfinite.js';
 
 export type BaselineChoice = 'auto' | 'median' | number;
 
@@ -163,7 +164,9 @@ export function readEventInput(
   const channels = reader.readChannels(event, tag);
   const inputs = planes.map((plane) => {
     const data = reader.readFrame(event, tag, [plane.first, plane.end]);
-    checkFinite(reader.path, event, tag, channels, plane, data, ticks);
+    const channelOf = (row: number) => channels[row];
+    const rows = { path: reader.path, event, tag, firstRow: plane.first, ticks, channelOf };
+    refuseNonFinite(data, rows, 'translate');
     const baselines = subtractBaselines(data, plane, ticks);
     return { plane, data, baselines };
   });
@@ -180,34 +183,6 @@ export function readEventInput(
     tickinfo: reader.readTickinfo(event, tag),
     planes: inputs,
   };
-}
-
-function checkFinite(
-  path: string,
-  event: number,
-  tag: string,
-  channels: Int32Array,
-  plane: PlaneRows,
-  data: Float32Array,
-  ticks: number,
-): void {
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      bad++;
-      if (first < 0) first = i;
-    }
-  }
-  if (bad === 0) return;
-  const row = plane.first + Math.floor(first / ticks);
-  const tick = first % ticks;
-  throw new FileFormatError(
-    path,
-    `event ${event} tag "${tag}": ${bad} non-finite value(s); the first, ${data[first]}, at ` +
-      `(channel ${channels[row]}, tick ${tick}) (row ${row}); refusing to translate it`,
-    { dataset: `/${event}/frame_${tag}` },
-  );
 }
 
 /** Subtracts each row's baseline in place; returns the baselines [rows]. */

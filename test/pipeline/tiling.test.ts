@@ -10,7 +10,7 @@ import { DEFAULT_TILES, resolveTileConfig, type TileConfig } from '../../pipelin
 import { TileFileReader } from '../../pipeline/tilefile.js';
 import { cutTiles, testEvents, tileOrigins } from '../../pipeline/tiling.js';
 import type { Detector, WirePlane } from '../../sim/detector.js';
-import { ConfigError } from '../../sim/errors.js';
+import { ConfigError, FileFormatError } from '../../sim/errors.js';
 import { mm, us } from '../../sim/units.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -240,6 +240,60 @@ print(json.dumps({k: {'shape': list(f[k].shape), 'chunks': list(f[k].chunks),
     await assert.rejects(
       cutTiles({ input: events, out, force: false, config: { ...config, plane: 'x' } }),
       (error: Error) => error instanceof ConfigError && /no plane "x".*u, v, w/.test(error.message),
+    );
+    assert.deepEqual(fs.readdirSync(folder), ['events.h5']);
+  });
+
+  it('refuses NaN or Inf in a frame, naming the dataset, position and value, and writes nothing', async () => {
+    const bad = path.join(folder, 'bad.h5');
+    const header = { detector: DETECTOR, config: {}, seed: 1, version: 'test' };
+    const writer = await EventFileWriter.create(bad, header);
+    const b2 = frame(2, 1);
+    // Rows 12.. are plane v (channels 112..123): channel 115 tick 9, then 117 tick 0.
+    b2.data[15 * TICKS + 9] = Infinity;
+    b2.data[17 * TICKS + 0] = NaN;
+    for (const event of [0, 2])
+      writer.writeEvent(event, [frame(event, 0), event === 2 ? b2 : frame(event, 1)]);
+    writer.close();
+    const out = path.join(folder, 'tiles.h5');
+    await assert.rejects(
+      cutTiles({ input: bad, out, force: false, config: { ...config, testFraction: 0 } }),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.startsWith(`${bad} (dataset /2/frame_multiwire): `) &&
+        e.message.includes('expected finite ADC values, got 2 non-finite value(s)') &&
+        e.message.includes('the first, Infinity, at (channel 115, tick 9)'),
+    );
+    assert.deepEqual(fs.readdirSync(folder).sort(), ['bad.h5', 'events.h5']);
+  });
+
+  it('refuses a tile larger than the cropped plane, naming --size and the extent', async () => {
+    const out = path.join(folder, 'tiles.h5');
+    const refuses = async (tile: Partial<TileConfig>, pattern: RegExp) =>
+      assert.rejects(
+        cutTiles({ input: events, out, force: false, config: { ...config, ...tile } }),
+        (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+      );
+    // Plane v: 12 channels x 40 ticks; the crop of the config is 10 x 34.
+    await refuses(
+      { tileHeight: 5000, tileWidth: 5000 },
+      /--size: tile \[5000, 5000\] \[channels, ticks\] does not fit plane v of .*events\.h5, extent \[10, 34\] after --crop 10x34/,
+    );
+    await refuses(
+      { tileHeight: 4, tileWidth: 41, cropChannels: 0, cropTicks: 0 },
+      /--size: tile \[4, 41\] \[channels, ticks\] does not fit plane v of .*, extent \[12, 40\]; expected/,
+    );
+    assert.deepEqual(fs.readdirSync(folder), ['events.h5']);
+  });
+
+  it('refuses a run whose every tile is below --min-signal and writes nothing', async () => {
+    const out = path.join(folder, 'tiles.h5');
+    // The largest |ADC| sum of a 4 x 8 tile is at most 32 * 11 < 1e6.
+    await assert.rejects(
+      cutTiles({ input: events, out, force: false, config: { ...config, minSignal: 1e6 } }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.includes(`${events}: no tile passed --min-signal 1000000 ADC; 40 tiles skipped`),
     );
     assert.deepEqual(fs.readdirSync(folder), ['events.h5']);
   });

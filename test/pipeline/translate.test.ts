@@ -215,7 +215,8 @@ with h5py.File(sys.argv[1], 'r') as f:
       translateEvents(job(out, { input: bad })),
       (e: Error) =>
         e instanceof FileFormatError &&
-        /dataset \/2\/frame_nearest.*event 2 tag "nearest": 2 non-finite value\(s\); the first, NaN, at \(channel 7, tick 42\)/.test(
+        e.message.startsWith(`${bad} (dataset /2/frame_nearest)`) &&
+        /dataset \/2\/frame_nearest.*event 2 tag "nearest": expected finite ADC values, got 2 non-finite value\(s\); the first, NaN, at \(channel 7, tick 42\)/.test(
           e.message,
         ),
     );
