@@ -5,7 +5,7 @@
  * written under temporary names and renamed into place only when both
  * are complete; existing files are kept unless --force.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Command } from 'commander';
@@ -15,6 +15,7 @@ import { generatorParameterCount } from '../models/generator-spec.js';
 import { exportGeneratorOnnx } from '../models/onnx-export.js';
 import { type AtomicOutput, beginAtomicOutput } from '../pipeline/atomic.js';
 import { GENERATOR_FILES } from '../pipeline/evaluate-tiles.js';
+import { FileFormatError } from '../sim/errors.js';
 import type { Logger } from './log.js';
 
 interface ExportFlags {
@@ -41,6 +42,7 @@ export function registerExport(program: Command, logger: () => Logger): void {
     .option('--plane <name>', 'wire plane the run was trained on, stored in the metadata')
     .action((runDir: string, flags: ExportFlags) => {
       const log = logger();
+      if (!existsSync(runDir)) throw new FileFormatError(runDir, 'no such run folder');
       const outDir = flags.out ?? runDir;
       const force = Boolean(flags.force);
       const outputs = DIRECTIONS.map((d) =>
@@ -74,7 +76,12 @@ function exportDirection(
     step,
     graphName: direction.network,
   });
-  writeFileSync(output.tempPath, bytes, { flag: 'wx' });
+  try {
+    writeFileSync(output.tempPath, bytes, { flag: 'wx' });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new FileFormatError(output.path, `cannot write the ONNX model (${code})`, { cause });
+  }
   log.info(`exported ${direction.network}`, {
     file: output.path,
     step,

@@ -82,7 +82,7 @@ function checkTarget(target: string, force: boolean): void {
     throw new FileFormatError(target, `output folder ${folder} does not exist`);
   }
   if (!force && fs.existsSync(target)) {
-    throw new FileFormatError(target, 'output exists; refusing to overwrite it without force');
+    throw new FileFormatError(target, 'output exists; refusing to overwrite it without --force');
   }
 }
 
@@ -114,7 +114,7 @@ function moveIntoPlace(tempPath: string, target: string, force: boolean): void {
     }
     const detail =
       code === 'EEXIST'
-        ? 'output appeared while it was being written; refusing to overwrite it without force'
+        ? 'output appeared while it was being written; refusing to overwrite it without --force'
         : `cannot move the finished output into place (${code ?? String(error)})`;
     throw new FileFormatError(target, detail, { cause: error });
   }

@@ -33,7 +33,10 @@ export function beginAtomicDirectory(target: string, options: AtomicOptions = {}
     throw new FileFormatError(target, `output folder's parent ${parent} does not exist`);
   }
   if (!force && fs.existsSync(target)) {
-    throw new FileFormatError(target, 'output folder exists; refusing to replace it without force');
+    throw new FileFormatError(
+      target,
+      'output folder exists; refusing to replace it without --force',
+    );
   }
   const tempPath = sibling(target, 'tmp');
   fs.mkdirSync(tempPath);

@@ -78,7 +78,7 @@ export async function importSlats(
   }
   const catalog = catalogPath(job.out);
   if (!job.force && fs.existsSync(catalog)) {
-    throw new FileFormatError(catalog, 'output exists; refusing to overwrite it without force');
+    throw new FileFormatError(catalog, 'output exists; refusing to overwrite it without --force');
   }
   const splits = assignSplits(listSlats(job.input), job.testFraction, job.splitSeed);
   const total = splits.train.length + splits.test.length;

@@ -118,4 +118,18 @@ describe('cli/export', () => {
     assert.match(result.stderr, /FileFormatError: .*checkpoints: the run has no checkpoint/);
     assert.deepEqual(fs.readdirSync(empty), []);
   });
+
+  it('names an unwritable output folder and a missing run folder, without a stack', () => {
+    // Nobody, root included, can create a file in /proc.
+    const unwritable = wiregan('export', run, '--out', '/proc', '--force');
+    assert.equal(unwritable.code, 2);
+    assert.match(
+      unwritable.stderr,
+      /FileFormatError: \/proc\/g_ab\.onnx: cannot write the ONNX model/,
+    );
+    assert.doesNotMatch(unwritable.stderr, /internal error|at .*\.ts:/);
+    const missing = wiregan('export', path.join(dir, 'no-such-run'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no-such-run: no such run folder/);
+  });
 });
