@@ -6,7 +6,8 @@ import path from 'node:path';
 
 import { PartialOutput } from '../../pipeline/translate-output.js';
 import { writeBoxBlurModel } from '../helpers/onnx-conv-models.js';
-import { NO_ONNX, hasPythonOnnx } from '../helpers/onnx-models.js';
+import { NO_ONNX, hasPythonOnnx, writeAffineModel } from '../helpers/onnx-models.js';
+import { TICKS, frame, writeEvents } from '../helpers/toy-frames.js';
 
 const FIELD = '/work/shared/data/field-samples/wirecell-layout-h5py.h5';
 
@@ -80,6 +81,38 @@ with h5py.File(sys.argv[1]) as a, h5py.File(sys.argv[2]) as b:
       { encoding: 'utf8' },
     ).trim();
     assert.equal(same, 'True 9');
+  });
+
+  it('refuses NaN input the same way on a rerun, leaving no partial folder', async () => {
+    const bad = path.join(dir, 'nan.h5');
+    await writeEvents(bad, [1, 2], (e) => {
+      const f = frame('nearest', 0, e);
+      if (e === 2) f.data[4 * TICKS + 17] = NaN;
+      return [f];
+    });
+    const affine = path.join(dir, 'affine.onnx');
+    writeAffineModel(affine, 8, 32, 1, 0);
+    const out = path.join(dir, 'nan-out.h5');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const run = wiregan(
+        'translate',
+        bad,
+        '--model',
+        affine,
+        '--out',
+        out,
+        '--parallel',
+        'threads',
+        '--threads',
+        '1',
+      );
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(
+        run.stderr,
+        /FileFormatError: .*nan\.h5 \(dataset \/2\/frame_nearest\): event 2 tag "nearest": expected finite ADC values, got 1 non-finite value\(s\); the first, NaN, at \(channel 4, tick 17\)/,
+      );
+      assert.ok(!fs.existsSync(out) && !fs.existsSync(PartialOutput.folderFor(out)));
+    }
   });
 
   it('refuses --device cuda without the CUDA libraries, and bad flags, naming them', () => {
