@@ -14,6 +14,7 @@ import {
   progressReporter,
   reportSummary,
   startBackend,
+  warnResumeChanges,
   withInterrupt,
   type RunFlags,
 } from './trainrun.js';
@@ -26,6 +27,7 @@ export function registerPretrain(program: Command, logger: () => Logger): void {
     const log = logger();
     const { preset, overrides } = overridesFromFlags(flags);
     const config = resolvePretrainConfig(preset, overrides);
+    warnResumeChanges(flags, config, log);
     await startBackend(flags, log);
     log.info('pretrain', { preset: config.preset, data: flags.data, out: flags.out });
 

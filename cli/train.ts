@@ -14,6 +14,7 @@ import {
   progressReporter,
   reportSummary,
   startBackend,
+  warnResumeChanges,
   withInterrupt,
   type RunFlags,
 } from './trainrun.js';
@@ -48,6 +49,7 @@ export function registerTrain(program: Command, logger: () => Logger): void {
       const { preset, overrides } = overridesFromFlags(flags);
       const config = resolveTrainConfig(preset, [...overrides, evalOverride(flags)]);
       if (flags.init && flags.resume) log.warn('--init is ignored when resuming', {});
+      warnResumeChanges(flags, config, log);
       await startBackend(flags, log);
       log.info('train', {
         preset: config.preset,

@@ -94,6 +94,32 @@ export function overridesFromFlags(flags: RunFlags): { preset: string; overrides
   return { preset, overrides };
 }
 
+/**
+ * When resuming, warns of every config value that the flags change from
+ * the stored run (e.g. --steps, which also moves the learning-rate decay),
+ * so that a resumed run never differs from its record silently.
+ */
+export function warnResumeChanges(flags: RunFlags, config: object, log: Logger): void {
+  if (!flags.resume) return;
+  const stored = readRunConfig(flags.out) as object;
+  const changed = changedPaths(stored, config);
+  if (changed.length > 0) {
+    log.warn('resuming with settings changed from the stored run', { changed: changed.join(',') });
+  }
+}
+
+/** Key paths whose values differ between two JSON-like values (keys of `after` only). */
+function changedPaths(before: unknown, after: unknown, prefix = ''): string[] {
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(after) || !isObject(before)) {
+    return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
+  }
+  const a = before as Record<string, unknown>;
+  return Object.entries(after as Record<string, unknown>).flatMap(([key, value]) =>
+    key in a ? changedPaths(a[key], value, prefix ? `${prefix}.${key}` : key) : [],
+  );
+}
+
 /** Loads the forced backend or the best available, and says which runs. */
 export async function startBackend(flags: RunFlags, log: Logger): Promise<BackendName> {
   const backend = await initBackend(flags.backend as BackendName | undefined);

@@ -69,6 +69,11 @@ describe('cli: pretrain and train', function () {
     const second = await wiregan(['train', ...common, '--resume', '--steps', String(target)]);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, new RegExp(`train start step=${stopped.step} steps=${target}`));
+    // 1000 -> target steps is the one change from the stored run, and it is said.
+    assert.match(
+      second.stderr,
+      /resuming with settings changed from the stored run changed=steps\n/,
+    );
     assert.equal(readGeneratorWeights(run, 'gen_ab').step, target);
     const history = readLossHistory(path.join(run, 'history.arrow'))!;
     assert.deepEqual(
