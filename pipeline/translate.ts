@@ -23,9 +23,10 @@
  * without redoing finished events; a run that fails before finishing any
  * event removes the partial folder it made, so a rerun starts afresh.
  *
- * Left out: NaN or Inf in the input (refused with its position), and a
- * check of the model's training domain or plane (the ONNX metadata is not
- * read here).
+ * Refused: NaN or Inf in the input (with its position), and a model whose
+ * recorded direction or plane does not fit --domain or a named --plane
+ * (pipeline/translate-model.ts). Left out: models without that metadata
+ * are taken as they are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
