@@ -13,6 +13,7 @@ import { summaryCells } from '../pipeline/report.js';
 import { SPLITS, type Split } from '../pipeline/tilefile.js';
 import { ConfigError } from '../sim/errors.js';
 import type { Logger } from './log.js';
+import { integer } from './flags.js';
 
 interface EvaluateFlags {
   model?: string;
@@ -161,14 +162,6 @@ export function formatTable(cells: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${text}"`);
-  }
-  return value;
 }
 
 function positive(flag: string, text: string): number {

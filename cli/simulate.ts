@@ -6,9 +6,10 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { combineOverrides, overrideFromAssignment } from '../sim/config.js';
-import { ConfigError, FileFormatError } from '../sim/errors.js';
+import { FileFormatError } from '../sim/errors.js';
 import { runSimulation, type SimulateJob } from '../pipeline/simulate.js';
 import type { Logger } from './log.js';
+import { collect, integer } from './flags.js';
 
 interface SimulateFlags {
   detector: string;
@@ -78,18 +79,6 @@ export function registerSimulate(program: Command, logger: () => Logger): void {
         bar.stop();
       }
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${text}"`);
-  }
-  return value;
 }
 
 function jobFromFlags(flags: SimulateFlags): SimulateJob {

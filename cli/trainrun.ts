@@ -12,8 +12,9 @@ import { readFileSync } from 'node:fs';
 import { BACKEND_ORDER, initBackend, type BackendName } from '../models/backend.js';
 import { readRunConfig, type TrainingEvent, type TrainingSummary } from '../models/trainer.js';
 import { combineOverrides, overrideFromAssignment } from '../sim/config.js';
-import { ConfigError, FileFormatError } from '../sim/errors.js';
+import { FileFormatError } from '../sim/errors.js';
 import { formatFields, type Fields, type Logger } from './log.js';
+import { collect, integer } from './flags.js';
 
 export interface RunFlags {
   data: string;
@@ -234,18 +235,6 @@ export function reportSummary(job: string, summary: TrainingSummary, log: Logger
   } else {
     log.info(`${job} done`, fields);
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${text}"`);
-  }
-  return value;
 }
 
 function readOverrides(path: string): Record<string, unknown> {

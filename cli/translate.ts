@@ -11,6 +11,7 @@ import { DEFAULT_TRANSLATE, type TranslateJob, translateEvents } from '../pipeli
 import type { BaselineChoice } from '../pipeline/translate-input.js';
 import { ConfigError } from '../sim/errors.js';
 import type { Logger } from './log.js';
+import { integer } from './flags.js';
 
 interface TranslateFlags {
   model?: string;
@@ -186,14 +187,6 @@ function number(flag: string, text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
     throw new ConfigError(`--${flag} must be a number >= 0, got "${text}"`);
-  }
-  return value;
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`--${flag} must be an integer >= ${min}, got "${text}"`);
   }
   return value;
 }
