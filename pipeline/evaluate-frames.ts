@@ -17,6 +17,7 @@
  * frame (the first event's last plane, which is the collection plane in
  * wiregan files), max-abs pooled for display.
  *
+ * NaN or Inf in any of the three frames is refused with its position.
  * Memory: one plane of three frames at a time. Left out: planes whose
  * channels are not consecutive rows of the frame (refused).
  */
@@ -24,6 +25,7 @@ import { compareImages, type MetricsConfig } from '../models/metrics.js';
 import { FileFormatError, ShapeError, UnsupportedError } from '../sim/errors.js';
 import { EventFileReader, type StoredPlane } from './eventfile.js';
 import { maxAbsPool } from './imagepng.js';
+import { refuseNonFinite } from './nonfinite.js';
 import type { Preview } from './report.js';
 import type { MetricsRow } from './metricstable.js';
 
@@ -112,6 +114,8 @@ function evaluateEvent(
     // Each [h, ticks], baseline subtracted.
     const [input, output, truth] = sources.map(([file, tag]) => {
       const frame = file.readFrame(event, tag, range);
+      const where = { path: file.path, event, tag, firstRow: range[0], ticks };
+      refuseNonFinite(frame, { ...where, channelOf: (row) => channels[row] }, 'evaluate');
       for (let i = 0; i < frame.length; i++) frame[i] -= plane.baselineAdc;
       return frame;
     });

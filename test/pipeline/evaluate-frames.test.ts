@@ -111,6 +111,24 @@ describe('pipeline/evaluate on full frames', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'eval-seed')));
   });
 
+  it('refuses a truth frame holding NaN, naming the dataset and the position', async () => {
+    const nanTruth = path.join(dir, 'nan-truth.h5');
+    await writeEvents(nanTruth, [3, 4], (e) => {
+      const truth = frame('multiwire', 1, e);
+      if (e === 4) truth.data[6 * TICKS + 11] = NaN; // channel 6 (plane v), tick 11
+      return [frame('nearest', 0, e), truth];
+    });
+    const bad = job(path.join(dir, 'eval-nan'));
+    await assert.rejects(
+      runEvaluation({ ...bad, frames: { ...bad.frames!, truthFile: nanTruth } }),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.startsWith(`${nanTruth} (dataset /4/frame_multiwire): event 4`) &&
+        e.message.includes('the first, NaN, at (channel 6, tick 11)'),
+    );
+    assert.ok(!fs.existsSync(path.join(dir, 'eval-nan')));
+  });
+
   it('refuses frames of another shape and unknown tags, naming the dataset', async () => {
     const short = path.join(dir, 'short.h5');
     await writeEvents(short, [3], (e) => [frame('nearest_to_b', 2, e, 10)]);
