@@ -21,6 +21,8 @@ export const INPUT_NAME = 'input';
 export interface OnnxTranslatorOptions {
   /** Threads inside one operator; 0 lets onnxruntime choose (default), else >= 1. */
   readonly intraOpThreads?: number;
+  /** onnxruntime execution providers, best first (default: its CPU provider). */
+  readonly executionProviders?: readonly string[];
 }
 
 export class OnnxTranslator implements Translator {
@@ -43,7 +45,10 @@ export class OnnxTranslator implements Translator {
 
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path, { intraOpNumThreads: threads });
+      session = await ort.InferenceSession.create(path, {
+        intraOpNumThreads: threads,
+        ...(options.executionProviders && { executionProviders: [...options.executionProviders] }),
+      });
     } catch (cause) {
       throw new FileFormatError(path, `cannot load the ONNX model: ${(cause as Error).message}`, {
         cause,

@@ -18,12 +18,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import * as ort from 'onnxruntime-node';
-
 import { readOnnxMetadata, targetDomain } from '../models/onnx-metadata.js';
-import { INPUT_NAME, OnnxTranslator } from '../models/onnx-translator.js';
+import { OnnxTranslator } from '../models/onnx-translator.js';
 import type { Translator } from '../models/translator.js';
-import { ConfigError, ShapeError } from '../sim/errors.js';
+import { ConfigError } from '../sim/errors.js';
 import { PoolTranslator } from './translate-pool.js';
 
 export type Device = 'cpu' | 'cuda';
@@ -60,7 +58,7 @@ export async function openTranslator(
     );
   }
   if (existsSync(model)) checkModelMetadata(model, options);
-  if (device === 'cuda') return CudaTranslator.open(model);
+  if (device === 'cuda') return openCudaTranslator(model);
   if (workers > 0) return PoolTranslator.open(model, workers);
   return OnnxTranslator.open(model, { intraOpThreads: threads });
 }
@@ -103,63 +101,25 @@ export function cudaProviderInstalled(): boolean {
   return existsSync(path.join(folder, 'libonnxruntime_providers_cuda.so'));
 }
 
-/** One session on the CUDA execution provider. */
-class CudaTranslator implements Translator {
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly path: string,
-    readonly tileHeight: number,
-    readonly tileWidth: number,
-  ) {}
-
-  static async open(model: string): Promise<CudaTranslator> {
-    const probe = await OnnxTranslator.open(model, { intraOpThreads: 1 });
-    const [h, w] = [probe.tileHeight, probe.tileWidth];
-    await probe.close();
-    if (!cudaProviderInstalled()) {
-      throw new ConfigError(
-        `--device cuda: onnxruntime-node has no CUDA provider; ${CUDA_INSTALL_HINT}`,
-      );
-    }
-    try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: ['cuda'] });
-      return new CudaTranslator(session, model, h, w);
-    } catch (cause) {
-      const reason = (cause as Error).message.split('\n')[0];
-      throw new ConfigError(
-        `--device cuda: the CUDA provider did not load (${reason}); ${CUDA_INSTALL_HINT}`,
-        {
-          cause,
-        },
-      );
-    }
+/**
+ * One session on the CUDA execution provider: the model is first checked
+ * on the CPU (a bad file is a FileFormatError), then a provider that does
+ * not load is a ConfigError with the install hint.
+ */
+async function openCudaTranslator(model: string): Promise<Translator> {
+  await (await OnnxTranslator.open(model, { intraOpThreads: 1 })).close();
+  if (!cudaProviderInstalled()) {
+    throw new ConfigError(
+      `--device cuda: onnxruntime-node has no CUDA provider; ${CUDA_INSTALL_HINT}`,
+    );
   }
-
-  async translate(tiles: Float32Array, n: number): Promise<Float32Array> {
-    const size = this.tileHeight * this.tileWidth;
-    const dims = [n, 1, this.tileHeight, this.tileWidth];
-    if (tiles.length !== n * size) {
-      throw new ShapeError(
-        `${this.path}: translate expected [${dims}] (${n * size} values), got ${tiles.length}`,
-      );
-    }
-    const results = await this.session.run({
-      [INPUT_NAME]: new ort.Tensor('float32', tiles, dims),
-    });
-    const output = results[this.session.outputNames[0]];
-    try {
-      if (output.type !== 'float32' || output.data.length !== n * size) {
-        throw new ShapeError(
-          `${this.path}: expected a float32 output of [${dims}], got ${output.type} [${output.dims}]`,
-        );
-      }
-      return Float32Array.from(output.data as Float32Array);
-    } finally {
-      output.dispose();
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.session.release();
+  try {
+    return await OnnxTranslator.open(model, { executionProviders: ['cuda'] });
+  } catch (cause) {
+    const reason = (cause as Error).message.split('\n')[0];
+    throw new ConfigError(
+      `--device cuda: the CUDA provider did not load (${reason}); ${CUDA_INSTALL_HINT}`,
+      { cause },
+    );
   }
 }
