@@ -45,6 +45,7 @@
  * Layouts (tfjs): conv kernel [kh, kw, in, out], dense kernel [in, out],
  * bias [out], LayerNorm gamma/beta [width], rezero [] (scalar).
  */
+import { ConfigError } from '../sim/errors.js';
 
 /** Sizes of the generator; every field is a config field. */
 export interface GeneratorConfig {
@@ -183,4 +184,58 @@ export function generatorParameterCount(cfg: GeneratorConfig): number {
     total += spec.shape.reduce((a, b) => a * b, 1);
   }
   return total;
+}
+
+/**
+ * Checks that a generator can be built from `config`; a ConfigError names
+ * the field under `field` (e.g. `model.generator`), what it expects and
+ * what it got.
+ */
+export function validateGeneratorConfig(config: GeneratorConfig, field = 'generator'): void {
+  const positive = (name: string, value: number): void => {
+    if (!(Number.isInteger(value) && value > 0)) {
+      throw new ConfigError(`${field}.${name}: expected an integer > 0, got ${value}`);
+    }
+  };
+  const levels = config.features.length;
+  if (levels === 0) throw new ConfigError(`${field}.features: expected at least one level, got []`);
+  config.features.forEach((f, i) => positive(`features[${i}]`, f));
+  for (const key of ['width', 'heads', 'ffn', 'fourierFeatures'] as const)
+    positive(key, config[key]);
+  if (!(Number.isInteger(config.depth) && config.depth >= 0)) {
+    throw new ConfigError(`${field}.depth: expected an integer >= 0, got ${config.depth}`);
+  }
+  if (config.width % config.heads !== 0) {
+    throw new ConfigError(
+      `${field}.width: expected a multiple of heads (${config.heads}), got ${config.width}`,
+    );
+  }
+  if (!(Number.isFinite(config.inputScale) && config.inputScale > 0)) {
+    throw new ConfigError(`${field}.inputScale: expected > 0, got ${config.inputScale}`);
+  }
+  if (config.residual !== undefined && typeof config.residual !== 'boolean') {
+    throw new ConfigError(`${field}.residual: expected a boolean, got ${String(config.residual)}`);
+  }
+  const step = 2 ** levels;
+  config.tile.forEach((size, axis) => {
+    if (!(Number.isInteger(size) && size > 0 && size % step === 0)) {
+      throw new ConfigError(
+        `${field}.tile[${axis}]: expected positive multiples of 2^${levels} ` +
+          `(2^L = ${step}, L = ${levels} levels), got ${size}`,
+      );
+    }
+  });
+}
+
+/** (row, col) of each token on linspace(-1, 1, size) (0 for a size of 1): [hb * wb, 2], row-major. */
+export function tokenCoordinates(hb: number, wb: number): Float32Array {
+  const axis = (n: number, i: number): number => (n === 1 ? 0 : -1 + (2 * i) / (n - 1));
+  const coords = new Float32Array(hb * wb * 2);
+  for (let r = 0; r < hb; r++) {
+    for (let c = 0; c < wb; c++) {
+      coords[2 * (r * wb + c)] = axis(hb, r);
+      coords[2 * (r * wb + c) + 1] = axis(wb, c);
+    }
+  }
+  return coords;
 }

@@ -24,8 +24,13 @@
  */
 import { createHash } from 'node:crypto';
 
-import { ConfigError, ShapeError } from '../sim/errors.js';
-import { type GeneratorConfig, generatorWeightSpecs } from './generator-spec.js';
+import { ShapeError } from '../sim/errors.js';
+import {
+  type GeneratorConfig,
+  generatorWeightSpecs,
+  tokenCoordinates,
+  validateGeneratorConfig,
+} from './generator-spec.js';
 import { OnnxGraphBuilder } from './onnx-graph.js';
 
 export const ONNX_OPSET = 17;
@@ -54,7 +59,7 @@ export function exportGeneratorOnnx(
   weights: ReadonlyMap<string, Float32Array>,
   options: OnnxExportOptions = {},
 ): Uint8Array {
-  checkGeneratorConfig(config);
+  validateGeneratorConfig(config);
   checkWeights(config, weights);
 
   const graph = new GeneratorGraph(config, weights);
@@ -90,42 +95,6 @@ export function canonicalConfigJson(config: GeneratorConfig): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** Sizes the graph can be built for; a ConfigError names the field. */
-function checkGeneratorConfig(config: GeneratorConfig): void {
-  const positive = (name: string, value: number): void => {
-    if (!(Number.isInteger(value) && value > 0)) {
-      throw new ConfigError(`generator config ${name}: expected an integer > 0, got ${value}`);
-    }
-  };
-  if (config.features.length === 0) {
-    throw new ConfigError('generator config features: expected at least one level, got []');
-  }
-  config.features.forEach((f, i) => positive(`features[${i}]`, f));
-  for (const key of ['width', 'heads', 'ffn', 'fourierFeatures'] as const) {
-    positive(key, config[key]);
-  }
-  if (!(Number.isInteger(config.depth) && config.depth >= 0)) {
-    throw new ConfigError(`generator config depth: expected an integer >= 0, got ${config.depth}`);
-  }
-  if (config.width % config.heads !== 0) {
-    throw new ConfigError(
-      `generator config width: expected a multiple of heads (${config.heads}), got ${config.width}`,
-    );
-  }
-  if (!(Number.isFinite(config.inputScale) && config.inputScale > 0)) {
-    throw new ConfigError(`generator config inputScale: expected > 0, got ${config.inputScale}`);
-  }
-  const step = 2 ** config.features.length;
-  config.tile.forEach((size, axis) => {
-    if (!(Number.isInteger(size) && size > 0 && size % step === 0)) {
-      throw new ConfigError(
-        `generator config tile[${axis}]: expected a positive multiple of 2^L = ${step} ` +
-          `(L = ${config.features.length} levels), got ${size}`,
-      );
-    }
-  });
 }
 
 /** Every weight of the spec present with its length, and no other. */
@@ -378,17 +347,4 @@ function convKernel(tf: Float32Array, k: number, cin: number, cout: number): Flo
     }
   }
   return out;
-}
-
-/** (row, col) of each token on linspace(-1, 1, size) (0 for a size of 1): [hb * wb, 2]. */
-function tokenCoordinates(hb: number, wb: number): Float32Array {
-  const axis = (n: number, i: number): number => (n === 1 ? 0 : -1 + (2 * i) / (n - 1));
-  const coords = new Float32Array(hb * wb * 2);
-  for (let r = 0; r < hb; r++) {
-    for (let c = 0; c < wb; c++) {
-      coords[2 * (r * wb + c)] = axis(hb, r);
-      coords[2 * (r * wb + c) + 1] = axis(wb, c);
-    }
-  }
-  return coords;
 }

@@ -33,7 +33,11 @@ import {
   DISCRIMINATOR_PRESETS,
   type DiscriminatorConfig,
 } from './discriminator.js';
-import { GENERATOR_PRESETS, type GeneratorConfig } from './generator-spec.js';
+import {
+  GENERATOR_PRESETS,
+  type GeneratorConfig,
+  validateGeneratorConfig,
+} from './generator-spec.js';
 import type { InpaintingConfig } from './inpainting.js';
 
 export const TRAIN_PRESETS = ['paper', 'small', 'tiny', 'cpu-short'] as const;
@@ -197,7 +201,7 @@ export function resolveTrainConfig(preset: string, overrides: unknown[] = []): T
   let config = trainPreset(preset);
   for (const override of overrides) config = mergeConfig(config, override, 'train config');
   checkLoop(config);
-  checkGenerator(config.model.generator);
+  validateGeneratorConfig(config.model.generator, 'model.generator');
   checkNorm(config.model.discriminator);
   checkRate('model.genLr', config.model.genLr);
   checkRate('model.discLr', config.model.discLr);
@@ -214,7 +218,7 @@ export function resolvePretrainConfig(preset: string, overrides: unknown[] = [])
   let config = pretrainPreset(preset);
   for (const override of overrides) config = mergeConfig(config, override, 'pretrain config');
   checkLoop(config);
-  checkGenerator(config.model.generator);
+  validateGeneratorConfig(config.model.generator, 'model.generator');
   const { model } = config;
   checkRate('model.lr', model.lr);
   checkBetas('model.betas', model.betas);
@@ -249,22 +253,6 @@ function checkLoop(config: RunLoopConfig & { seed: number; data: DataConfig }): 
   checkRange('data.workers', config.data.workers, 0, 64, true);
   checkRange('data.prefetch', config.data.prefetch, 1, 1024, true);
   checkRange('data.cropMinNonzero', config.data.cropMinNonzero, 0, 1, false);
-}
-
-function checkGenerator(generator: GeneratorConfig): void {
-  const levels = generator.features.length;
-  const [h, w] = generator.tile;
-  const unit = 2 ** levels;
-  if (!(h > 0 && w > 0 && h % unit === 0 && w % unit === 0)) {
-    throw new ConfigError(
-      `model.generator.tile must be positive multiples of 2^${levels} = ${unit}, got ${h} x ${w}`,
-    );
-  }
-  if (generator.width % generator.heads !== 0) {
-    throw new ConfigError(
-      `model.generator.width ${generator.width} must be a multiple of heads ${generator.heads}`,
-    );
-  }
 }
 
 function checkNorm(discriminator: DiscriminatorConfig): void {

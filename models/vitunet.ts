@@ -13,50 +13,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { ConfigError, ShapeError } from '../sim/errors.js';
-import { type GeneratorConfig, generatorWeightSpecs } from './generator-spec.js';
+import { ShapeError } from '../sim/errors.js';
+import {
+  type GeneratorConfig,
+  generatorWeightSpecs,
+  tokenCoordinates,
+  validateGeneratorConfig,
+} from './generator-spec.js';
 import { attention, conv2d, dense, gelu, layerNorm, upsample2 } from './layers.js';
 import { NetworkVariables } from './variables.js';
 
 /** Negative slope of the UNet's LeakyReLU (uvcgan). */
 export const UNET_LEAKY_SLOPE = 0.01;
-
-/** Checks the sizes that the spec requires of a generator config. */
-export function validateGeneratorConfig(cfg: GeneratorConfig): void {
-  const levels = cfg.features.length;
-  if (levels < 1) throw new ConfigError(`generator.features: expected at least one level, got 0`);
-  for (const [i, size] of cfg.tile.entries()) {
-    if (!(Number.isInteger(size) && size > 0 && size % 2 ** levels === 0)) {
-      throw new ConfigError(
-        `generator.tile[${i}]: expected a positive multiple of 2^${levels}, got ${size}`,
-      );
-    }
-  }
-  if (cfg.width % cfg.heads !== 0) {
-    throw new ConfigError(
-      `generator.heads: width ${cfg.width} must be a multiple of heads, got ${cfg.heads}`,
-    );
-  }
-  if (cfg.residual !== undefined && typeof cfg.residual !== 'boolean') {
-    throw new ConfigError(`generator.residual: expected a boolean, got ${String(cfg.residual)}`);
-  }
-  if (!(cfg.inputScale > 0)) {
-    throw new ConfigError(`generator.inputScale: expected > 0, got ${cfg.inputScale}`);
-  }
-}
-
-/** Normalised token coordinates [hb * wb, 2] (row, col), row-major, each in [-1, 1]. */
-export function tokenCoordinates(hb: number, wb: number): Float32Array {
-  const axis = (size: number, i: number) => (size === 1 ? 0 : -1 + (2 * i) / (size - 1));
-  const out = new Float32Array(hb * wb * 2);
-  for (let r = 0; r < hb; r++) {
-    for (let c = 0; c < wb; c++) {
-      out[2 * (r * wb + c)] = axis(hb, r);
-      out[2 * (r * wb + c) + 1] = axis(wb, c);
-    }
-  }
-  return out;
-}
 
 export class VitUnetGenerator {
   private constructor(
