@@ -22,11 +22,18 @@
  * the generator loss is differentiated in four parts (the a -> b -> a
  * chain, the b -> a -> b chain, each identity term) so that no more than
  * two generator passes are held for backpropagation at once.
+ *
+ * The step also runs split by domain (models/parallel-cyclegan.ts): domain
+ * a's part is the a -> b -> a chain with idt_a (gradients for both
+ * generators; it needs disc_b only) and then disc_b's update on the fakes
+ * fake_b it made; domain b's part mirrors it. No discriminator loss
+ * depends on the other discriminator, so only the generator gradients
+ * have to be added across the parts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { TileBatch } from '../pipeline/batches.js';
-import { ConfigError } from '../sim/errors.js';
+import { ConfigError, ShapeError } from '../sim/errors.js';
 import { Rng } from '../sim/random.js';
 import { AdamW, type AdamWState } from './adamw.js';
 import { type DiscriminatorConfig, PatchDiscriminator } from './discriminator.js';
@@ -57,6 +64,10 @@ export interface CycleGanConfig {
   /** Adam beta1, beta2 (uvcgan: 0.5, 0.99). */
   readonly betas: readonly [number, number];
 }
+
+/** The image domains: a (e.g. simulation) and b (e.g. data). */
+export type Domain = 'a' | 'b';
+const DOMAINS: readonly Domain[] = ['a', 'b'];
 
 export type CycleGanLossName =
   | 'gen_ab'
@@ -121,10 +132,30 @@ const zeroLosses = (): CycleGanLosses => ({
   gp_b: 0,
 });
 
+/** The terms of one domain's generator chain and of its identity loss. */
+const CHAIN = {
+  a: { adversarial: 'gen_ab', cycle: 'cycle_a', identity: 'idt_a' },
+  b: { adversarial: 'gen_ba', cycle: 'cycle_b', identity: 'idt_b' },
+} as const;
+
+/**
+ * The generator gradients of one domain's terms (models/parallel-cyclegan.ts):
+ * summed over the batch's samples, each weighted 1 / n.
+ */
+export interface DomainGradients {
+  /** Keyed `gen_ab/<weight name>` and `gen_ba/<weight name>`. */
+  gradients: Map<string, Float32Array>;
+  /** The chain's fakes [h, w] ADC, one per sample, made before the update. */
+  fakes: Float32Array[];
+  /** The chain's losses summed over the samples; the other terms 0. */
+  losses: CycleGanLosses;
+}
+
 export class CycleGan {
   private iteration = 0;
   private readonly genOptimizer: AdamW;
-  private readonly discOptimizer: AdamW;
+  /** One Adam per discriminator: Adam acts per element, so this equals one over both. */
+  private readonly discOptimizers: Record<Domain, AdamW>;
 
   private constructor(
     readonly config: CycleGanConfig,
@@ -138,7 +169,10 @@ export class CycleGan {
   ) {
     const [beta1, beta2] = config.betas;
     this.genOptimizer = new AdamW(keyed({ gen_ab: genAB, gen_ba: genBA }), { beta1, beta2 });
-    this.discOptimizer = new AdamW(keyed({ disc_a: discA, disc_b: discB }), { beta1, beta2 });
+    this.discOptimizers = {
+      a: new AdamW(keyed({ disc_a: discA }), { beta1, beta2 }),
+      b: new AdamW(keyed({ disc_b: discB }), { beta1, beta2 }),
+    };
   }
 
   /** Four fresh networks, two empty pools and the mixing generator, all from `seed`. */
@@ -171,124 +205,204 @@ export class CycleGan {
   step(batch: TileBatch, lr: { gen: number; disc: number }): CycleGanLosses {
     checkBatch(batch, this.config.generator.tile, 'CycleGan.step');
     const losses = zeroLosses();
-    const { fakeA, fakeB } = this.generatorStep(batch, lr.gen, losses);
-    this.discriminatorStep(
-      batch,
-      this.poolA.query(fakeA),
-      this.poolB.query(fakeB),
-      lr.disc,
-      losses,
-    );
+    const fakes = { a: [] as Float32Array[], b: [] as Float32Array[] };
+    // One sum per domain, added at the end: the order of a step split by
+    // domain, so that both give the same numbers to the last bit.
+    const sums = [
+      new GradientSum(this.genOptimizer.parameters),
+      new GradientSum(this.genOptimizer.parameters),
+    ];
+    const total = new Map<string, tf.Tensor>();
+    try {
+      for (let i = 0; i < batch.n; i++) {
+        this.addGeneratorTerms(sums[0], batch, 'a', i, losses, fakes.b);
+        this.addGeneratorTerms(sums[1], batch, 'b', i, losses, fakes.a);
+      }
+      const b = sums[1].get();
+      for (const [key, a] of sums[0].get()) total.set(key, tf.add(a, b.get(key) as tf.Tensor));
+      this.genOptimizer.apply(total, lr.gen);
+    } finally {
+      for (const sum of sums) sum.dispose();
+      tf.dispose([...total.values()]);
+    }
+    const pooled = { a: this.poolA.query(fakes.a), b: this.poolB.query(fakes.b) };
+    this.discriminatorStep(batch, pooled, lr.disc, losses);
     for (const key of Object.keys(losses) as CycleGanLossName[]) losses[key] /= batch.n;
     this.iteration += 1;
     return losses;
   }
 
-  /** Updates both generators; returns the fakes [h, w] made before the update. */
-  private generatorStep(
+  /**
+   * The first part of a step split by domain: the generator gradients of
+   * `domain`'s chain (real -> fake -> rec, judged by the other domain's
+   * discriminator) and identity term, without updating anything. The
+   * gradients of both domains added are the serial step's.
+   */
+  generatorGradients(batch: TileBatch, domain: Domain): DomainGradients {
+    checkBatch(batch, this.config.generator.tile, 'CycleGan.generatorGradients');
+    const losses = zeroLosses();
+    const fakes: Float32Array[] = [];
+    const sum = new GradientSum(this.genOptimizer.parameters);
+    try {
+      for (let i = 0; i < batch.n; i++)
+        this.addGeneratorTerms(sum, batch, domain, i, losses, fakes);
+      const gradients = new Map<string, Float32Array>();
+      for (const [key, g] of sum.get()) gradients.set(key, Float32Array.from(g.dataSync()));
+      return { gradients, fakes, losses };
+    } finally {
+      sum.dispose();
+    }
+  }
+
+  /** Updates both generators with gradients keyed like `generatorGradients`' (every one required). */
+  applyGeneratorGradients(gradients: ReadonlyMap<string, Float32Array>, lr: number): void {
+    const tensors = new Map<string, tf.Tensor>();
+    try {
+      for (const [key, v] of this.genOptimizer.parameters) {
+        const g = gradients.get(key);
+        if (g === undefined || g.length !== v.size) {
+          throw new ShapeError(
+            `CycleGan.applyGeneratorGradients: ${key} expected ${v.size} values, ` +
+              `got ${g?.length ?? 'none'}`,
+          );
+        }
+        tensors.set(key, tf.tensor(g, v.shape, 'float32'));
+      }
+      this.genOptimizer.apply(tensors, lr);
+    } finally {
+      tf.dispose([...tensors.values()]);
+    }
+  }
+
+  /**
+   * The discriminator part of a step split by domain: passes `fakes`
+   * [h, w] (the other chain's, made before the generator update) through
+   * `domain`'s pool and updates `domain`'s discriminator. The penalty's
+   * mixing weights of both domains are drawn, as in the serial step, so
+   * that replicas keep the same random state. Returns the losses summed
+   * over the samples.
+   */
+  discriminatorUpdate(
     batch: TileBatch,
+    domain: Domain,
+    fakes: readonly Float32Array[],
     lr: number,
+  ): CycleGanLosses {
+    checkBatch(batch, this.config.generator.tile, 'CycleGan.discriminatorUpdate');
+    if (fakes.length !== batch.n) {
+      throw new ShapeError(
+        `CycleGan.discriminatorUpdate: expected ${batch.n} fakes, got ${fakes.length}`,
+      );
+    }
+    const losses = zeroLosses();
+    const pool = domain === 'a' ? this.poolA : this.poolB;
+    this.discriminatorStep(batch, { [domain]: pool.query(fakes) }, lr, losses);
+    return losses;
+  }
+
+  /**
+   * Adds sample i's terms of `domain` to `sum`, weighted 1 / n: the chain
+   * (a: fake_b = gen_ab(real_a), rec_a = gen_ba(fake_b), gen_ab judged by
+   * disc_b; b likewise) and the identity term (a: gen_ba(real_a)). Adds
+   * the losses and pushes the fake [h, w].
+   */
+  private addGeneratorTerms(
+    sum: GradientSum,
+    batch: TileBatch,
+    domain: Domain,
+    i: number,
     losses: CycleGanLosses,
-  ): { fakeA: Float32Array[]; fakeB: Float32Array[] } {
+    fakes: Float32Array[],
+  ): void {
     const cfg = this.config;
     const scale = cfg.generator.inputScale;
     const wCycle = cfg.lambdaCycle * scale;
     const wIdt = cfg.lambdaCycle * cfg.lambdaIdentity * scale;
-    const fakeA: Float32Array[] = [];
-    const fakeB: Float32Array[] = [];
-    const sum = new GradientSum(this.genOptimizer.parameters);
+    const [forward, backward] =
+      domain === 'a' ? [this.genAB, this.genBA] : [this.genBA, this.genAB];
+    const judge = domain === 'a' ? this.discB : this.discA;
+    const names = CHAIN[domain];
+    const parts: tf.Tensor[] = [];
     try {
-      for (let i = 0; i < batch.n; i++) {
-        const parts: Partial<Record<CycleGanLossName | 'fake_a' | 'fake_b', tf.Tensor>> = {};
-        const keep = (name: CycleGanLossName | 'fake_a' | 'fake_b', t: tf.Tensor) => {
-          parts[name] = tf.keep(t);
-          return t;
-        };
-        try {
-          // Four separately differentiated parts (their gradients add up to
-          // the total's): the tape holds at most two generator passes.
-          const realA = () => sampleTensor(batch, 'a', i);
-          const realB = () => sampleTensor(batch, 'b', i);
-          sum.add(() => {
-            const real = realA();
-            const fake = keep('fake_b', this.genAB.apply(real)) as tf.Tensor4D;
-            const adversarial = keep('gen_ab', lsganLoss(this.discB.apply(fake), 1));
-            const cycle = keep('cycle_a', tf.mul(l1Loss(this.genBA.apply(fake), real), wCycle));
-            return tf.add(adversarial, cycle) as tf.Scalar;
-          }, 1 / batch.n);
-          sum.add(() => {
-            const real = realB();
-            const fake = keep('fake_a', this.genBA.apply(real)) as tf.Tensor4D;
-            const adversarial = keep('gen_ba', lsganLoss(this.discA.apply(fake), 1));
-            const cycle = keep('cycle_b', tf.mul(l1Loss(this.genAB.apply(fake), real), wCycle));
-            return tf.add(adversarial, cycle) as tf.Scalar;
-          }, 1 / batch.n);
-          if (wIdt > 0) {
-            losses.idt_a += sum.add(() => {
-              const real = realA();
-              return tf.mul(l1Loss(this.genBA.apply(real), real), wIdt) as tf.Scalar;
-            }, 1 / batch.n);
-            losses.idt_b += sum.add(() => {
-              const real = realB();
-              return tf.mul(l1Loss(this.genAB.apply(real), real), wIdt) as tf.Scalar;
-            }, 1 / batch.n);
-          }
-          for (const [name, t] of Object.entries(parts)) {
-            if (name === 'fake_a') fakeA.push(t.dataSync() as Float32Array);
-            else if (name === 'fake_b') fakeB.push(t.dataSync() as Float32Array);
-            else losses[name as CycleGanLossName] += t.dataSync()[0];
-          }
-        } finally {
-          tf.dispose(Object.values(parts));
-        }
-      }
-      this.genOptimizer.apply(sum.get(), lr);
+      sum.add(() => {
+        const real = sampleTensor(batch, domain, i);
+        const fake = forward.apply(real);
+        const adversarial = lsganLoss(judge.apply(fake), 1);
+        const cycle = tf.mul(l1Loss(backward.apply(fake), real), wCycle);
+        parts.push(tf.keep(fake), tf.keep(adversarial), tf.keep(cycle));
+        return tf.add(adversarial, cycle) as tf.Scalar;
+      }, 1 / batch.n);
+      fakes.push(parts[0].dataSync() as Float32Array);
+      losses[names.adversarial] += parts[1].dataSync()[0];
+      losses[names.cycle] += parts[2].dataSync()[0];
     } finally {
-      sum.dispose();
+      tf.dispose(parts);
     }
-    return { fakeA, fakeB };
+    // Differentiated separately: the tape holds at most two generator passes.
+    if (wIdt > 0) {
+      losses[names.identity] += sum.add(() => {
+        const real = sampleTensor(batch, domain, i);
+        return tf.mul(l1Loss(backward.apply(real), real), wIdt) as tf.Scalar;
+      }, 1 / batch.n);
+    }
   }
 
-  /** Updates both discriminators on real images and pooled fakes [h, w]. */
+  /**
+   * Updates the discriminators of the domains in `pooled` on real images
+   * and pooled fakes [h, w]; the mixing weights of both domains are drawn
+   * for each sample (a first) whichever domains are updated.
+   */
   private discriminatorStep(
     batch: TileBatch,
-    pooledA: Float32Array[],
-    pooledB: Float32Array[],
+    pooled: Partial<Record<Domain, Float32Array[]>>,
     lr: number,
     losses: CycleGanLosses,
   ): void {
-    const sum = new GradientSum(this.discOptimizer.parameters);
+    const domains = DOMAINS.filter((d) => pooled[d] !== undefined);
+    const sums = domains.map((d) => new GradientSum(this.discOptimizers[d].parameters));
     try {
       for (let i = 0; i < batch.n; i++) {
-        const alpha = Float32Array.of(this.rng.uniform(), this.rng.uniform());
-        const parts: Partial<Record<CycleGanLossName, tf.Tensor>> = {};
-        try {
-          sum.add(() => {
-            const a = this.discriminatorLoss(this.discA, batch, 'a', i, pooledA[i], alpha[0]);
-            const b = this.discriminatorLoss(this.discB, batch, 'b', i, pooledB[i], alpha[1]);
-            parts.disc_a = tf.keep(a.disc);
-            parts.gp_a = tf.keep(a.gp);
-            parts.disc_b = tf.keep(b.disc);
-            parts.gp_b = tf.keep(b.gp);
-            return tf.addN([a.disc, a.gp, b.disc, b.gp]) as tf.Scalar;
-          }, 1 / batch.n);
-          for (const [name, t] of Object.entries(parts)) {
-            losses[name as CycleGanLossName] += t.dataSync()[0];
-          }
-        } finally {
-          tf.dispose(Object.values(parts));
-        }
+        const alpha = { a: this.rng.uniform(), b: this.rng.uniform() };
+        domains.forEach((d, k) => {
+          const fake = (pooled[d] as Float32Array[])[i];
+          this.addDiscriminatorTerms(sums[k], batch, d, i, fake, alpha[d], losses);
+        });
       }
-      this.discOptimizer.apply(sum.get(), lr);
+      domains.forEach((d, k) => this.discOptimizers[d].apply(sums[k].get(), lr));
     } finally {
-      sum.dispose();
+      for (const sum of sums) sum.dispose();
+    }
+  }
+
+  /** Adds sample i's disc_<domain> + gp_<domain> to `sum`, weighted 1 / n, and to `losses`. */
+  private addDiscriminatorTerms(
+    sum: GradientSum,
+    batch: TileBatch,
+    domain: Domain,
+    i: number,
+    fake: Float32Array,
+    alpha: number,
+    losses: CycleGanLosses,
+  ): void {
+    const disc = domain === 'a' ? this.discA : this.discB;
+    const parts: tf.Tensor[] = [];
+    try {
+      sum.add(() => {
+        const terms = this.discriminatorLoss(disc, batch, domain, i, fake, alpha);
+        parts.push(tf.keep(terms.disc), tf.keep(terms.gp));
+        return tf.add(terms.disc, terms.gp) as tf.Scalar;
+      }, 1 / batch.n);
+      losses[`disc_${domain}`] += parts[0].dataSync()[0];
+      losses[`gp_${domain}`] += parts[1].dataSync()[0];
+    } finally {
+      tf.dispose(parts);
     }
   }
 
   private discriminatorLoss(
     disc: PatchDiscriminator,
     batch: TileBatch,
-    domain: 'a' | 'b',
+    domain: Domain,
     i: number,
     fake: Float32Array,
     alpha: number,
@@ -310,6 +424,7 @@ export class CycleGan {
 
   /** Everything needed to continue exactly (copies). */
   state(): CycleGanState {
+    const [a, b] = [this.discOptimizers.a.state(), this.discOptimizers.b.state()];
     return {
       iteration: this.iteration,
       weights: {
@@ -319,7 +434,8 @@ export class CycleGan {
         disc_b: this.discB.getWeights(),
       },
       genOptimizer: this.genOptimizer.state(),
-      discOptimizer: this.discOptimizer.state(),
+      // One set of slots over both discriminators, keyed `disc_a/...`, `disc_b/...`.
+      discOptimizer: { step: a.step, m: new Map([...a.m, ...b.m]), v: new Map([...a.v, ...b.v]) },
       poolA: this.poolA.state(),
       poolB: this.poolB.state(),
       rng: this.rng.state(),
@@ -333,7 +449,9 @@ export class CycleGan {
     this.discA.setWeights(state.weights.disc_a);
     this.discB.setWeights(state.weights.disc_b);
     this.genOptimizer.restore(state.genOptimizer);
-    this.discOptimizer.restore(state.discOptimizer);
+    // Each optimiser reads the slots of its own keys.
+    this.discOptimizers.a.restore(state.discOptimizer);
+    this.discOptimizers.b.restore(state.discOptimizer);
     this.poolA.restore(state.poolA);
     this.poolB.restore(state.poolB);
     this.rng = Rng.fromState(state.rng);
@@ -342,7 +460,7 @@ export class CycleGan {
 
   dispose(): void {
     this.genOptimizer.dispose();
-    this.discOptimizer.dispose();
+    for (const optimizer of Object.values(this.discOptimizers)) optimizer.dispose();
     for (const net of [this.genAB, this.genBA, this.discA, this.discB]) net.dispose();
   }
 }
