@@ -15,7 +15,7 @@
  */
 import { Module } from 'h5wasm/node';
 
-import { FileFormatError } from '../sim/errors.js';
+import { FileFormatError, ShapeError } from '../sim/errors.js';
 import type { Dataset } from './hdf5.js';
 
 const FLOAT32_BYTES = 4;
@@ -29,20 +29,32 @@ export class HeapStaging {
 
   /** Rows [first, end) of `dataset` (rows of `rowSize` float32), copied out. */
   read(dataset: Dataset, first: number, end: number, rowSize: number): Float32Array {
+    const ptr = this.load(dataset, first, end, rowSize);
+    return new Float32Array(Module.HEAPU8.buffer, ptr, (end - first) * rowSize).slice();
+  }
+
+  /**
+   * Rows [first, end) of `dataset` copied into `out` from `outOffset` on
+   * (values, not bytes): one copy from the heap, no allocation.
+   */
+  readInto(
+    dataset: Dataset,
+    first: number,
+    end: number,
+    rowSize: number,
+    out: Float32Array,
+    outOffset = 0,
+  ): void {
     const n = (end - first) * rowSize;
-    const ptr = this.reserve(n * FLOAT32_BYTES);
-    const status = Module.get_dataset_data(
-      dataset.file_id,
-      dataset.path,
-      ...this.hyperslab(dataset, first, end),
-      BigInt(ptr),
-    );
-    if (status < 0) {
-      throw new FileFormatError(this.path, `reading rows [${first}, ${end}) failed`, {
-        dataset: dataset.path,
-      });
+    if (!(Number.isInteger(outOffset) && outOffset >= 0 && outOffset + n <= out.length)) {
+      throw new ShapeError(
+        `${this.path} (dataset ${dataset.path}): reading rows [${first}, ${end}) into ` +
+          `values [${outOffset}, ${outOffset + n}): expected an output of at least ` +
+          `${outOffset + n} values, got ${out.length}`,
+      );
     }
-    return new Float32Array(Module.HEAPU8.buffer, ptr, n).slice();
+    const ptr = this.load(dataset, first, end, rowSize);
+    out.set(new Float32Array(Module.HEAPU8.buffer, ptr, n), outOffset);
   }
 
   /**
@@ -50,6 +62,14 @@ export class HeapStaging {
    * rows.length) of `dataset`, which must already be that long.
    */
   write(dataset: Dataset, first: number, rows: readonly Float32Array[], rowSize: number): void {
+    this.checkRows(dataset, first, first + rows.length, 'writing');
+    const wrong = rows.findIndex((row) => row.length !== rowSize);
+    if (wrong >= 0) {
+      throw new ShapeError(
+        `${this.path} (dataset ${dataset.path}): writing rows from ${first}: expected ` +
+          `rows of ${rowSize} values, got ${rows[wrong].length} in row ${first + wrong}`,
+      );
+    }
     const ptr = this.reserve(rows.length * rowSize * FLOAT32_BYTES);
     const heap = new Float32Array(Module.HEAPU8.buffer, ptr, rows.length * rowSize);
     rows.forEach((row, i) => heap.set(row, i * rowSize));
@@ -65,11 +85,41 @@ export class HeapStaging {
     }
   }
 
+  /** Reads rows [first, end) into the staging buffer; returns its address. */
+  private load(dataset: Dataset, first: number, end: number, rowSize: number): number {
+    this.checkRows(dataset, first, end, 'reading');
+    const ptr = this.reserve((end - first) * rowSize * FLOAT32_BYTES);
+    const status = Module.get_dataset_data(
+      dataset.file_id,
+      dataset.path,
+      ...this.hyperslab(dataset, first, end),
+      BigInt(ptr),
+    );
+    if (status < 0) {
+      throw new FileFormatError(this.path, `reading rows [${first}, ${end}) failed`, {
+        dataset: dataset.path,
+      });
+    }
+    return ptr;
+  }
+
   /** Frees the heap buffer; the staging can be used again afterwards. */
   release(): void {
     if (this.pointer !== 0) Module._free(this.pointer);
     this.pointer = 0;
     this.capacityBytes = 0;
+  }
+
+  /** Rows [first, end) must be a non-empty run within the dataset's first axis. */
+  private checkRows(dataset: Dataset, first: number, end: number, operation: string): void {
+    const rows = dataset.shape?.[0] ?? 0;
+    if (Number.isInteger(first) && Number.isInteger(end) && 0 <= first && first < end) {
+      if (end <= rows) return;
+    }
+    throw new ShapeError(
+      `${this.path} (dataset ${dataset.path}): ${operation} rows [${first}, ${end}): ` +
+        `expected a run within [0, ${rows})`,
+    );
   }
 
   private reserve(bytes: number): number {

@@ -274,27 +274,21 @@ export class TileFileReader {
 
   /** Tiles [first, end) as one float32 [end - first, height, width]. */
   readRange(split: Split, domain: Domain, first: number, end: number): Float32Array {
-    const n = this.count(split);
-    if (!(Number.isInteger(first) && Number.isInteger(end) && 0 <= first && first < end)) {
-      throw new ShapeError(`tile file ${this.path}: bad tile range [${first}, ${end})`);
-    }
-    if (end > n) {
-      throw new ShapeError(
-        `tile file ${this.path}: ${split}/${domain} has ${n} tiles, asked for [${first}, ${end})`,
-      );
-    }
+    this.checkRange(split, domain, first, end);
     return this.staging.read(this.dataset(split, domain), first, end, this.tileSize);
   }
 
   /** Tiles at `indices`, in that order, as float32 [indices.length, height, width]. */
   readBatch(split: Split, domain: Domain, indices: readonly number[]): Float32Array {
     const out = new Float32Array(indices.length * this.tileSize);
-    // Runs of consecutive indices are read in one call.
+    // Runs of consecutive indices are read in one call, straight into `out`.
     for (let i = 0; i < indices.length;) {
       let end = i + 1;
       while (end < indices.length && indices[end] === indices[end - 1] + 1) end++;
-      const run = this.readRange(split, domain, indices[i], indices[end - 1] + 1);
-      out.set(run, i * this.tileSize);
+      const [first, last] = [indices[i], indices[end - 1] + 1];
+      this.checkRange(split, domain, first, last);
+      const dataset = this.dataset(split, domain);
+      this.staging.readInto(dataset, first, last, this.tileSize, out, i * this.tileSize);
       i = end;
     }
     return out;
@@ -350,6 +344,18 @@ export class TileFileReader {
   close(): void {
     this.staging.release();
     this.file.close();
+  }
+
+  private checkRange(split: Split, domain: Domain, first: number, end: number): void {
+    const n = this.count(split);
+    if (!(Number.isInteger(first) && Number.isInteger(end) && 0 <= first && first < end)) {
+      throw new ShapeError(`tile file ${this.path}: bad tile range [${first}, ${end})`);
+    }
+    if (end > n) {
+      throw new ShapeError(
+        `tile file ${this.path}: ${split}/${domain} has ${n} tiles, asked for [${first}, ${end})`,
+      );
+    }
   }
 
   private dataset(split: Split, domain: Domain): Dataset {
