@@ -24,6 +24,12 @@
  *              steps), a residual one starts at ratio 1 and stays near it
  * Sizes come from GENERATOR_PRESETS (models/generator-spec.ts) and
  * DISCRIMINATOR_PRESETS (models/discriminator.ts).
+ *
+ * `parallel` (CycleGAN training, every preset 'auto'): 'none' runs the step
+ * in the training thread, 'domains' splits it by domain over two worker
+ * threads (models/parallel-cyclegan.ts; same numbers, wasm and cpu
+ * backends), 'auto' picks 'domains' on two or more cores with those
+ * backends (models/train-run.ts).
  */
 import { ConfigError } from '../sim/errors.js';
 import { mergeConfig } from '../sim/config.js';
@@ -86,6 +92,10 @@ export interface EvalConfig {
   readonly tiles: number;
 }
 
+export const PARALLEL_MODES = ['auto', 'domains', 'none'] as const;
+/** Where a CycleGAN step runs: see `parallel` above. */
+export type ParallelMode = (typeof PARALLEL_MODES)[number];
+
 export interface TrainConfig extends RunLoopConfig {
   readonly preset: string;
   readonly seed: number;
@@ -94,6 +104,8 @@ export interface TrainConfig extends RunLoopConfig {
   readonly constantFraction: number;
   readonly data: DataConfig;
   readonly eval: EvalConfig;
+  /** Where the step runs: 'auto', 'domains' (two worker threads) or 'none'. */
+  readonly parallel: ParallelMode;
 }
 
 export interface PretrainConfig extends RunLoopConfig {
@@ -178,6 +190,7 @@ export function trainPreset(name: string): TrainConfig {
     constantFraction: 0.5,
     data: DATA,
     eval: { data: '', every: 0, tiles: 8 },
+    parallel: 'auto',
   };
 }
 
@@ -210,6 +223,11 @@ export function resolveTrainConfig(preset: string, overrides: unknown[] = []): T
   checkRange('constantFraction', config.constantFraction, 0, 1 - 1e-12, false);
   checkRange('eval.every', config.eval.every, 0, Number.MAX_SAFE_INTEGER, true);
   checkRange('eval.tiles', config.eval.tiles, 1, Number.MAX_SAFE_INTEGER, true);
+  if (!(PARALLEL_MODES as readonly string[]).includes(config.parallel)) {
+    throw new ConfigError(
+      `parallel must be one of ${PARALLEL_MODES.join(', ')}, got ${JSON.stringify(config.parallel)}`,
+    );
+  }
   return config;
 }
 

@@ -53,22 +53,42 @@ import { evaluateAt, openEvaluation, type Evaluation } from './train-eval.js';
 import type { DataConfig, EvalConfig, RunLoopConfig } from './trainconfig.js';
 import type { Translator } from './translator.js';
 
-/** What the loop drives: one model with its optimisers and schedules. */
+type Awaitable<T> = T | Promise<T>;
+
+/** What `Learner.snapshot` returns. */
+export interface LearnerSnapshot {
+  readonly networks: NetworkWeights;
+  readonly state: unknown;
+}
+
+/**
+ * What the loop drives: one model with its optimisers and schedules. A
+ * learner whose work runs in other threads (models/parallel-cyclegan.ts)
+ * returns promises; the loop awaits every call.
+ */
 export interface Learner {
   readonly lossNames: readonly string[];
   /** One update on `batch`; `step` is the number of steps done before it. */
-  step(batch: TileBatch, step: number): Record<string, number>;
+  step(batch: TileBatch, step: number): Awaitable<Record<string, number>>;
   /** Learning rates in force at `step`, by name, for the log. */
   rates(step: number): Record<string, number>;
   /**
    * The state to continue from (plain data and typed arrays) and, for
    * export, each network's weights; arrays shared by both are stored once.
    */
-  snapshot(): { networks: NetworkWeights; state: unknown };
-  restore(state: unknown): void;
-  dispose(): void;
+  snapshot(): Awaitable<LearnerSnapshot>;
+  restore(state: unknown): Awaitable<void>;
+  dispose(): Awaitable<void>;
   /** The generators as translators, for evaluation during training (none: no evaluation). */
   readonly translators?: { readonly gab: Translator; readonly gba: Translator };
+}
+
+/** A learner that works in the calling thread: every call returns its result. */
+export interface SyncLearner extends Learner {
+  step(batch: TileBatch, step: number): Record<string, number>;
+  snapshot(): LearnerSnapshot;
+  restore(state: unknown): void;
+  dispose(): void;
 }
 
 /** The part of a run config the loop reads. */
@@ -88,7 +108,7 @@ export interface TrainingJob {
   /** Continue from the newest checkpoint in runDir. */
   readonly resume: boolean;
   /** Builds the learner; called once, before a checkpoint is restored into it. */
-  readonly createLearner: () => Learner;
+  readonly createLearner: () => Awaitable<Learner>;
   /** Stops the loop between steps; a checkpoint is saved. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: TrainingEvent) => void;
@@ -164,11 +184,11 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
   const resumed = job.resume ? readResumePoint(job) : null;
   await prepareRunFolder(job);
 
-  const learner = job.createLearner();
+  const learner = await job.createLearner();
   let loader: BatchSource | undefined;
   let failed = false;
   try {
-    if (resumed) learner.restore(resumed.state);
+    if (resumed) await learner.restore(resumed.state);
     loader = await createTileLoader({
       path: job.data,
       split: 'train',
@@ -197,7 +217,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
     await loader?.close();
     // After a wasm abort, disposing fails too; the first error is the one to report.
     try {
-      learner.dispose();
+      await learner.dispose();
     } catch (error) {
       if (!failed) throw error;
     }
@@ -254,7 +274,7 @@ async function loop(
       const minNonzero = config.data.cropMinNonzero;
       batch = cropBatch(batch, crop, config.seed, batchNumber, { minNonzero });
     }
-    const losses = learner.step(batch, step);
+    const losses = await learner.step(batch, step);
     checkFinite(losses, step);
     step++;
     history.append(step, elapsed(), losses);
@@ -303,7 +323,7 @@ async function saveCheckpoint(
     seed: job.config.seed,
     config: job.config,
     generator: job.config.model.generator,
-    ...learner.snapshot(),
+    ...(await learner.snapshot()),
   });
   pruneCheckpoints(job.runDir, job.config.keepCheckpoints);
   return folder;

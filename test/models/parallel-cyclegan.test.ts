@@ -10,11 +10,15 @@ import { CycleGan, type CycleGanConfig } from '../../models/cyclegan.js';
 import { DISCRIMINATOR_PRESETS } from '../../models/discriminator.js';
 import { GENERATOR_PRESETS } from '../../models/generator-spec.js';
 import { ParallelCycleGan } from '../../models/parallel-cyclegan.js';
-import { PAPER_CYCLEGAN } from '../../models/trainconfig.js';
+import { readCheckpoint } from '../../models/checkpoint.js';
+import { parallelMode, runCycleGanTraining } from '../../models/train-run.js';
+import { PAPER_CYCLEGAN, resolveTrainConfig, type ParallelMode } from '../../models/trainconfig.js';
 import { VitUnetTranslator } from '../../models/vitunet-translator.js';
 import type { TileBatch } from '../../pipeline/batches.js';
-import { ShapeError } from '../../sim/errors.js';
+import { ShapeError, UnsupportedError } from '../../sim/errors.js';
+import { readLossHistory } from '../../pipeline/runhistory.js';
 import { Rng } from '../../sim/random.js';
+import { writeTrainingTiles } from '../helpers/training-tiles.js';
 
 const CONFIG: CycleGanConfig = {
   generator: GENERATOR_PRESETS.tiny,
@@ -152,5 +156,74 @@ describe('models/parallel-cyclegan: the CycleGAN step split by domain over two w
     assert.equal(run.status, 0, run.stderr);
     const losses = JSON.parse(run.stdout.trim());
     assert.ok(Object.values(losses).every(Number.isFinite), run.stdout);
+  });
+});
+
+describe('models/train-run: parallel training runs (wasm, tiny)', function () {
+  this.timeout(60000);
+  let dir: string;
+  let tiles: string;
+
+  before(async () => {
+    await initBackend('wasm');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wiregan-parallel-run-'));
+    tiles = path.join(dir, 'tiles.h5');
+    await writeTrainingTiles(tiles, { size: 32, train: 5 });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // The loader reads in the training thread: fewer threads to start.
+  const config = (parallel: ParallelMode) =>
+    resolveTrainConfig('tiny', [
+      { steps: 4, checkpointEvery: 1, logEvery: 2, parallel, data: { workers: 0 } },
+    ]);
+
+  /** Runs (or resumes) `runDir` in `mode`, stopping after step `stop`. */
+  async function runUntil(runDir: string, mode: ParallelMode, stop: number, resume: boolean) {
+    const controller = new AbortController();
+    return runCycleGanTraining({
+      config: config(mode),
+      data: tiles,
+      runDir,
+      resume,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind === 'step' && e.step === stop) controller.abort();
+      },
+    });
+  }
+
+  it('checkpoints move between modes: 4 serial steps = 2 parallel + 1 serial + 1 parallel', async () => {
+    const straightDir = path.join(dir, 'straight');
+    await runUntil(straightDir, 'none', 4, false);
+    const runDir = path.join(dir, 'mixed');
+    const stops = [
+      ['domains', 2],
+      ['none', 3],
+      ['domains', 4],
+    ] as const;
+    for (const [k, [mode, stop]] of stops.entries()) {
+      const summary = await runUntil(runDir, mode, stop, k > 0);
+      assert.deepEqual([summary.step, summary.interrupted], [stop, stop < 4]);
+    }
+    const checkpoint = (d: string) => readCheckpoint(path.join(d, 'checkpoints', 'step-4'));
+    const [straight, mixed] = [checkpoint(straightDir), checkpoint(runDir)];
+    assert.deepEqual(mixed.networks, straight.networks);
+    assert.deepEqual(mixed.state, straight.state);
+    const history = (d: string) => readLossHistory(path.join(d, 'history.arrow'))!.losses;
+    assert.deepEqual(history(runDir), history(straightDir));
+  });
+
+  it("'auto' picks the workers on two or more cores with wasm or cpu; 'domains' refuses a native backend", () => {
+    const cores = os.availableParallelism();
+    assert.equal(parallelMode('auto', 'wasm'), cores >= 2 ? 'domains' : 'none');
+    assert.equal(parallelMode('auto', 'tensorflow'), 'none');
+    assert.equal(parallelMode('none', 'wasm'), 'none');
+    assert.equal(parallelMode('domains', 'cpu'), 'domains');
+    assert.throws(() => parallelMode('domains', 'tensorflow'), UnsupportedError);
+    assert.throws(
+      () => config('threads' as ParallelMode),
+      /parallel must be one of auto, domains, none/,
+    );
   });
 });
