@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 
-import { runCycleGanTraining } from '../models/train-run.js';
-import { resolveTrainConfig } from '../models/trainconfig.js';
+import { parallelMode, runCycleGanTraining } from '../models/train-run.js';
+import { PARALLEL_MODES, resolveTrainConfig } from '../models/trainconfig.js';
 import type { Logger } from './log.js';
 import {
   addRunOptions,
@@ -24,6 +24,7 @@ interface TrainFlags extends RunFlags {
   evalData?: string;
   evalEvery?: string;
   evalTiles?: string;
+  parallel?: string;
 }
 
 /** The --eval-* flags as a config override. */
@@ -35,6 +36,10 @@ function evalOverride(flags: TrainFlags): Record<string, unknown> {
   return Object.keys(evaluation).length > 0 ? { eval: evaluation } : {};
 }
 
+/** --parallel as a config override. */
+const parallelOverride = (flags: TrainFlags) =>
+  flags.parallel === undefined ? {} : { parallel: flags.parallel };
+
 export function registerTrain(program: Command, logger: () => Logger): void {
   const command = program
     .command('train')
@@ -44,18 +49,28 @@ export function registerTrain(program: Command, logger: () => Logger): void {
     .option('--eval-data <tiles.h5>', "score both generators on this file's test tiles")
     .option('--eval-every <steps>', 'score every this many steps (0: never)')
     .option('--eval-tiles <count>', 'score on the first this many test tiles')
+    .option(
+      '--parallel <mode>',
+      `where the step runs: ${PARALLEL_MODES.join(', ')} (domains: two worker threads)`,
+    )
     .action(async (flags: TrainFlags) => {
       const log = logger();
       const { preset, overrides } = overridesFromFlags(flags);
-      const config = resolveTrainConfig(preset, [...overrides, evalOverride(flags)]);
+      const config = resolveTrainConfig(preset, [
+        ...overrides,
+        evalOverride(flags),
+        parallelOverride(flags),
+      ]);
       if (flags.init && flags.resume) log.warn('--init is ignored when resuming', {});
       warnResumeChanges(flags, config, log);
-      await startBackend(flags, log);
+      const backend = await startBackend(flags, log);
       log.info('train', {
         preset: config.preset,
         data: flags.data,
         out: flags.out,
         init: flags.init,
+        backend,
+        parallel: parallelMode(config.parallel),
       });
 
       const progress = progressReporter('train', log);
