@@ -35,7 +35,7 @@ export interface RunFlags {
 /** The part of a stored run config read before resuming. */
 interface StoredConfig {
   preset?: string;
-  model?: { generator?: Record<string, unknown> };
+  model?: { generator?: Record<string, unknown>; discriminator?: Record<string, unknown> };
 }
 
 /** Adds the flags both commands take. */
@@ -67,10 +67,17 @@ export function overridesFromFlags(flags: RunFlags): { preset: string; overrides
     const stored = readRunConfig(flags.out) as StoredConfig;
     preset = stored.preset ?? preset;
     overrides.push(stored);
-    // Runs stored before generator.residual existed are not residual.
-    const generator = stored.model?.generator;
+    // Runs stored before generator.residual or the init fields existed
+    // were neither residual nor initialised other than N(0, 0.02).
+    const { generator, discriminator } = stored.model ?? {};
     if (generator && !('residual' in generator)) {
       overrides.push({ model: { generator: { residual: false } } });
+    }
+    if (generator && !('init' in generator)) {
+      overrides.push({ model: { generator: { init: 'normal' } } });
+    }
+    if (discriminator && !('init' in discriminator)) {
+      overrides.push({ model: { discriminator: { init: 'normal' } } });
     }
   }
   if (flags.config) overrides.push(readOverrides(flags.config));

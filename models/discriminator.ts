@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { ConfigError, ShapeError } from '../sim/errors.js';
-import type { WeightSpec } from './generator-spec.js';
+import { type WeightInit, type WeightSpec, validateWeightInit } from './generator-spec.js';
 import { type ExplicitPad, conv2d, instanceNorm } from './layers.js';
 import { NetworkVariables } from './variables.js';
 
@@ -34,6 +34,8 @@ export interface DiscriminatorConfig {
   readonly inputScale: number;
   /** Normalisation after the hidden convolutions; missing = 'instance'. */
   readonly norm?: DiscriminatorNorm;
+  /** Kernel initialisation (models/variables.ts); missing = 'normal', N(0, 0.02). */
+  readonly init?: WeightInit;
 }
 
 export const DISCRIMINATOR_NORMS = ['instance', 'none'] as const;
@@ -48,9 +50,9 @@ export function discriminatorNorm(cfg: DiscriminatorConfig): DiscriminatorNorm {
 export const DISCRIMINATOR_PRESETS: Readonly<
   Record<'paper' | 'small' | 'tiny', DiscriminatorConfig>
 > = {
-  paper: { features: [64, 128, 256, 512], inputScale: 1 / 50, norm: 'instance' },
-  small: { features: [16, 32, 64, 128], inputScale: 1 / 50, norm: 'instance' },
-  tiny: { features: [4, 8, 8, 16], inputScale: 1 / 50, norm: 'instance' },
+  paper: { features: [64, 128, 256, 512], inputScale: 1 / 50, norm: 'instance', init: 'normal' },
+  small: { features: [16, 32, 64, 128], inputScale: 1 / 50, norm: 'instance', init: 'normal' },
+  tiny: { features: [4, 8, 8, 16], inputScale: 1 / 50, norm: 'instance', init: 'normal' },
 };
 
 /** Negative slope of the discriminator's LeakyReLU (pix2pix). */
@@ -106,11 +108,12 @@ export class PatchDiscriminator {
         `discriminator.norm: expected one of ${DISCRIMINATOR_NORMS.join(', ')}, got "${norm}"`,
       );
     }
+    validateWeightInit(config.init, 'discriminator.init');
     const specs = discriminatorWeightSpecs(config);
     return new PatchDiscriminator(
       config,
       options.name,
-      new NetworkVariables(specs, options.name, options.seed),
+      new NetworkVariables(specs, options.name, options.seed, config.init),
     );
   }
 

@@ -70,6 +70,21 @@ export interface GeneratorConfig {
    * no weight is added. Missing (configs written before it existed) = false.
    */
   readonly residual?: boolean;
+  /** Kernel initialisation (models/variables.ts); missing = 'normal', N(0, 0.02). */
+  readonly init?: WeightInit;
+}
+
+/** Kernel initialisations: the published N(0, 0.02), or scaled by fan-in. */
+export const WEIGHT_INITS = ['normal', 'fan-in'] as const;
+export type WeightInit = (typeof WEIGHT_INITS)[number];
+
+/** Checks an `init` config field named `field` (missing = 'normal'). */
+export function validateWeightInit(init: unknown, field: string): void {
+  if (init !== undefined && !(WEIGHT_INITS as readonly unknown[]).includes(init)) {
+    throw new ConfigError(
+      `${field}: expected one of ${WEIGHT_INITS.join(', ')}, got ${JSON.stringify(init)}`,
+    );
+  }
 }
 
 /** One weight: its name and its shape in tfjs layout. */
@@ -91,6 +106,7 @@ export const GENERATOR_PRESETS: Readonly<Record<string, GeneratorConfig>> = {
     fourierFeatures: 32,
     inputScale: 1 / 50,
     residual: false,
+    init: 'normal',
   },
   small: {
     tile: [128, 128],
@@ -102,6 +118,7 @@ export const GENERATOR_PRESETS: Readonly<Record<string, GeneratorConfig>> = {
     fourierFeatures: 16,
     inputScale: 1 / 50,
     residual: false,
+    init: 'normal',
   },
   tiny: {
     tile: [32, 32],
@@ -113,6 +130,7 @@ export const GENERATOR_PRESETS: Readonly<Record<string, GeneratorConfig>> = {
     fourierFeatures: 4,
     inputScale: 1 / 50,
     residual: false,
+    init: 'normal',
   },
 };
 
@@ -216,6 +234,7 @@ export function validateGeneratorConfig(config: GeneratorConfig, field = 'genera
   if (config.residual !== undefined && typeof config.residual !== 'boolean') {
     throw new ConfigError(`${field}.residual: expected a boolean, got ${String(config.residual)}`);
   }
+  validateWeightInit(config.init, `${field}.init`);
   const step = 2 ** levels;
   config.tile.forEach((size, axis) => {
     if (!(Number.isInteger(size) && size > 0 && size % step === 0)) {

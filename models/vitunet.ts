@@ -33,13 +33,18 @@ export class VitUnetGenerator {
     private readonly weights: NetworkVariables,
   ) {}
 
-  /** A generator with fresh weights (N(0, 0.02) kernels) drawn from `seed`. */
+  /** A generator with fresh weights (kernels as `config.init` says) drawn from `seed`. */
   static create(
     config: GeneratorConfig,
     options: { name: string; seed: number },
   ): VitUnetGenerator {
     validateGeneratorConfig(config);
-    const weights = new NetworkVariables(generatorWeightSpecs(config), options.name, options.seed);
+    const weights = new NetworkVariables(
+      generatorWeightSpecs(config),
+      options.name,
+      options.seed,
+      config.init,
+    );
     return new VitUnetGenerator(config, options.name, weights);
   }
 

@@ -114,6 +114,71 @@ describe('models/vitunet: the ViT-UNet generator', () => {
     }
   });
 
+  it("'fan-in' init: kernel sd sqrt(2 / fan-in) for convolutions, 1 / sqrt(fan-in) for dense", () => {
+    const gen = VitUnetGenerator.create(
+      { ...GENERATOR_PRESETS.small, init: 'fan-in' },
+      { name: 'fanin', seed: 5 },
+    );
+    try {
+      const w = gen.getWeights();
+      const cases: [string, number][] = [
+        ['enc3/conv2/kernel', Math.sqrt(2 / (3 * 3 * 128))], // 147456 values
+        ['vit/block0/attn/query/kernel', 1 / Math.sqrt(128)], // 16384 values
+      ];
+      for (const [name, expected] of cases) {
+        const k = w.get(name) as Float32Array;
+        const mean = k.reduce((s, v) => s + v, 0) / k.length;
+        const sd = Math.sqrt(k.reduce((s, v) => s + (v - mean) ** 2, 0) / k.length);
+        // Five standard errors of the sample sd, expected / sqrt(2n).
+        const tolerance = (5 * expected) / Math.sqrt(2 * k.length);
+        assert.ok(Math.abs(sd - expected) < tolerance, `${name}: sd ${sd}, expected ${expected}`);
+      }
+      assert.deepEqual([...(w.get('vit/block0/rezero') as Float32Array)], [0]);
+    } finally {
+      gen.dispose();
+    }
+  });
+
+  it("keeps a tiny net's output at the input's scale with 'fan-in', not with N(0, 0.02)", () => {
+    // Eight layers of fan-in 36 to 144 at sd 0.02 each scale the signal by
+    // 0.1 to 0.2: the output of the tiny preset is ~1e-7 of its input.
+    for (const seed of [1, 2, 3]) {
+      const ratio = (init: 'normal' | 'fan-in'): number => {
+        const gen = VitUnetGenerator.create(
+          { ...GENERATOR_PRESETS.tiny, init },
+          { name: `scale_${init}`, seed },
+        );
+        try {
+          return tf.tidy(() => {
+            const x = tf.mul(tf.randomNormal([4, 32, 32, 1], 0, 1, 'float32', seed), 50);
+            const y = gen.apply(x as tf.Tensor4D);
+            return Math.sqrt(tf.moments(y).variance.dataSync()[0]) / 50;
+          });
+        } finally {
+          gen.dispose();
+        }
+      };
+      const normal = ratio('normal');
+      const fanIn = ratio('fan-in');
+      assert.ok(normal < 1e-5, `seed ${seed}: N(0, 0.02) output / input ${normal}`);
+      assert.ok(fanIn > 1e-2 && fanIn < 1e2, `seed ${seed}: fan-in output / input ${fanIn}`);
+    }
+  });
+
+  it('refuses an unknown init, naming the field', () => {
+    assert.throws(
+      () =>
+        VitUnetGenerator.create(
+          { ...GENERATOR_PRESETS.tiny, init: 'he' as 'normal' },
+          {
+            name: 'bad',
+            seed: 1,
+          },
+        ),
+      /generator\.init: expected one of normal, fan-in, got "he"/,
+    );
+  });
+
   it('maps [n, h, w, 1] to [n, h, w, 1] for the tiny and small presets; refuses other tiles', () => {
     for (const preset of ['tiny', 'small'] as const) {
       const cfg = GENERATOR_PRESETS[preset];
