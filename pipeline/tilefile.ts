@@ -105,7 +105,10 @@ export class TileFileWriter {
     return this.counts.get(split)! + this.pending.get(split)!.a.length;
   }
 
-  /** Appends one pair; a and b are [height, width] float32. */
+  /**
+   * Appends one pair; a and b are [height, width] float32. They are kept,
+   * not copied, until the next batch is written: do not change them.
+   */
   add(split: Split, a: Float32Array, b: Float32Array): void {
     this.checkOpen('add');
     const size = this.header.tileHeight * this.header.tileWidth;
