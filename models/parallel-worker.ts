@@ -15,7 +15,13 @@ import { parentPort } from 'node:worker_threads';
 
 import type { TileBatch } from '../pipeline/batches.js';
 import { initBackend, type BackendName } from './backend.js';
-import { CycleGan, type CycleGanConfig, type CycleGanLosses, type Domain } from './cyclegan.js';
+import {
+  CycleGan,
+  type CycleGanConfig,
+  type CycleGanLosses,
+  type CycleGanState,
+  type Domain,
+} from './cyclegan.js';
 import { transferables } from './parallel-cyclegan.js';
 import { VitUnetTranslator } from './vitunet-translator.js';
 
@@ -24,7 +30,7 @@ export type WorkerRequest =
   | { method: 'gradients'; batch: TileBatch; discLr: number }
   | { method: 'apply'; gradients: Map<string, Float32Array>; genLr: number }
   | { method: 'state' }
-  | { method: 'restore'; state: ReturnType<CycleGan['state']> }
+  | { method: 'restore'; state: CycleGanState }
   | { method: 'setGenerators'; weights: Map<string, Float32Array> }
   | { method: 'translate'; which: 'gab' | 'gba'; tiles: Float32Array; n: number };
 
