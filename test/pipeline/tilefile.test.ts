@@ -92,6 +92,33 @@ print('ok')
     assert.equal(out.trim(), 'ok');
   });
 
+  it('writes large tiles in several HDF5 calls per batch that h5py reads back', async function () {
+    if (!hasH5py()) this.skip();
+    // 256 x 256 tiles: a batch of 64 goes to HDF5 in runs of a few tiles.
+    const [n, h, w] = [70, 256, 256];
+    const path = join(dir, 'large.h5');
+    const writer = await TileFileWriter.create(path, {
+      tileHeight: h,
+      tileWidth: w,
+      source: 'synthetic',
+      config: {},
+    });
+    for (let k = 0; k < n; k++) writer.add('train', tile(0, k, h, w), tile(1, k, h, w));
+    writer.close();
+    const script = `
+import h5py, numpy as np, sys
+f = h5py.File(sys.argv[1], 'r')
+k, r, c = np.meshgrid(np.arange(${n}), np.arange(${h}), np.arange(${w}), indexing='ij')
+for d in (0, 1):
+    ds = f['train/' + 'ab'[d]]
+    assert ds.shape == (${n}, ${h}, ${w}) and ds.chunks == (1, ${h}, ${w}), (ds.shape, ds.chunks)
+    assert np.array_equal(ds[...], (d * 1000 + k * 10 + r - 0.5 * c).astype(np.float32))
+print('ok')
+`;
+    const out = execFileSync(PYTHON, ['-c', script, path], { encoding: 'utf8' });
+    assert.equal(out.trim(), 'ok');
+  });
+
   it('rejects a wrong-size tile and leaves no file when aborted', async () => {
     const path = join(dir, 'tiles.h5');
     const writer = await TileFileWriter.create(path, {
