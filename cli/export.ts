@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { readGeneratorWeights } from '../models/checkpoint.js';
 import { generatorParameterCount } from '../models/generator-spec.js';
 import { exportGeneratorOnnx } from '../models/onnx-export.js';
+import { zeroResponse } from '../models/onnx-zero-response.js';
 import { type AtomicOutput, beginAtomicOutput } from '../pipeline/atomic.js';
 import { GENERATOR_FILES } from '../pipeline/evaluate-tiles.js';
 import { FileFormatError } from '../sim/errors.js';
@@ -40,7 +41,7 @@ export function registerExport(program: Command, logger: () => Logger): void {
     .option('-o, --out <dir>', 'output folder (default: the run folder)')
     .option('-f, --force', 'replace existing ONNX files')
     .option('--plane <name>', 'wire plane the run was trained on, stored in the metadata')
-    .action((runDir: string, flags: ExportFlags) => {
+    .action(async (runDir: string, flags: ExportFlags) => {
       const log = logger();
       if (!existsSync(runDir)) throw new FileFormatError(runDir, 'no such run folder');
       const outDir = flags.out ?? runDir;
@@ -50,7 +51,7 @@ export function registerExport(program: Command, logger: () => Logger): void {
       );
       try {
         for (const [i, direction] of DIRECTIONS.entries()) {
-          exportDirection(runDir, direction, outputs[i], flags.plane, log);
+          await exportDirection(runDir, direction, outputs[i], flags.plane, log);
         }
         for (const output of outputs) output.commit();
       } finally {
@@ -61,13 +62,13 @@ export function registerExport(program: Command, logger: () => Logger): void {
 }
 
 /** Reads one generator, builds its graph and writes it to the temporary file. */
-function exportDirection(
+async function exportDirection(
   runDir: string,
   direction: (typeof DIRECTIONS)[number],
   output: AtomicOutput,
   plane: string | undefined,
   log: Logger,
-): void {
+): Promise<void> {
   const started = performance.now();
   const { config, weights, step } = readGeneratorWeights(runDir, direction.network);
   const bytes = exportGeneratorOnnx(config, weights, {
@@ -75,6 +76,7 @@ function exportDirection(
     plane,
     step,
     graphName: direction.network,
+    zeroResponse: config.zeroAnchored ? await zeroResponse(config, weights) : undefined,
   });
   try {
     writeFileSync(output.tempPath, bytes, { flag: 'wx' });

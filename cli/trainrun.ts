@@ -67,14 +67,17 @@ export function overridesFromFlags(flags: RunFlags): { preset: string; overrides
     const stored = readRunConfig(flags.out) as StoredConfig;
     preset = stored.preset ?? preset;
     overrides.push(stored);
-    // Runs stored before generator.residual or the init fields existed
-    // were neither residual nor initialised other than N(0, 0.02).
+    // Runs stored before generator.residual, zeroAnchored or the init fields
+    // existed were neither residual, anchored nor initialised other than N(0, 0.02).
     const { generator, discriminator } = stored.model ?? {};
     if (generator && !('residual' in generator)) {
       overrides.push({ model: { generator: { residual: false } } });
     }
     if (generator && !('init' in generator)) {
       overrides.push({ model: { generator: { init: 'normal' } } });
+    }
+    if (generator && !('zeroAnchored' in generator)) {
+      overrides.push({ model: { generator: { zeroAnchored: false } } });
     }
     if (discriminator && !('init' in discriminator)) {
       overrides.push({ model: { discriminator: { init: 'normal' } } });

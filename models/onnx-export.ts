@@ -7,7 +7,10 @@
  * config.tile) -> output `output` float32 [N, 1, h, w] ADC; NCHW inside.
  * The input scaling is part of the graph (x * inputScale first,
  * / inputScale last), and so is the global skip of a `residual` config
- * (an Add of the input to that last result). Weights are converted once: conv kernels
+ * (an Add of the input to that last result), and so is the anchor of a
+ * `zeroAnchored` config: a Sub of the un-anchored graph's output for an
+ * all-zero tile, given as `zeroResponse` (models/onnx-zero-response.ts
+ * computes it) and stored as a [1, 1, h, w] constant. Weights are converted once: conv kernels
  * [kh, kw, in, out] -> [out, in, kh, kw] (permutation [3, 2, 0, 1], no
  * flip); dense kernels [in, out] stay as MatMul operands. 3x3 convs pad
  * 1 pixel on every side, the 2x2 stride-2 ones none; upsampling is Resize
@@ -51,6 +54,11 @@ export interface OnnxExportOptions {
   readonly step?: number;
   /** Graph name (default "generator"). */
   readonly graphName?: string;
+  /**
+   * ADC [h * w]: the output of the same generator without its anchor for an
+   * all-zero tile; required when config.zeroAnchored, refused otherwise.
+   */
+  readonly zeroResponse?: Float32Array;
 }
 
 /** ModelProto bytes of the generator `config` with `weights` (tfjs layouts). */
@@ -61,8 +69,9 @@ export function exportGeneratorOnnx(
 ): Uint8Array {
   validateGeneratorConfig(config);
   checkWeights(config, weights);
+  checkZeroResponse(config, options.zeroResponse);
 
-  const graph = new GeneratorGraph(config, weights);
+  const graph = new GeneratorGraph(config, weights, options.zeroResponse);
   graph.build();
 
   const json = canonicalConfigJson(config);
@@ -121,6 +130,19 @@ function checkWeights(config: GeneratorConfig, weights: ReadonlyMap<string, Floa
   }
 }
 
+function checkZeroResponse(config: GeneratorConfig, zero: Float32Array | undefined): void {
+  const [h, w] = config.tile;
+  if (config.zeroAnchored && zero?.length !== h * w) {
+    throw new ShapeError(
+      `zero-anchored export: expected a zero response of ${h} x ${w} = ${h * w} values, ` +
+        `got ${zero === undefined ? 'none' : zero.length}`,
+    );
+  }
+  if (!config.zeroAnchored && zero !== undefined) {
+    throw new ShapeError('export: a zero response was given for a generator that is not anchored');
+  }
+}
+
 /** The generator's nodes, emitted in the order of generator-spec.ts. */
 class GeneratorGraph {
   readonly builder = new OnnxGraphBuilder();
@@ -129,6 +151,7 @@ class GeneratorGraph {
   constructor(
     private readonly config: GeneratorConfig,
     private readonly weights: ReadonlyMap<string, Float32Array>,
+    private readonly zeroResponse?: Float32Array,
   ) {
     this.levels = config.features.length;
   }
@@ -160,11 +183,16 @@ class GeneratorGraph {
       x = this.conv(`dec${i}/conv2`, x, 3, f[i], f[i], true);
     }
     x = this.conv('output', x, 1, f[0], 1, false);
+    const last = this.zeroResponse !== undefined ? 'unanchored_output' : 'output';
     if (this.config.residual) {
       const correction = b.node('Div', [x, scale], 'correction');
-      b.node('Add', [input, correction], 'output');
+      b.node('Add', [input, correction], last);
     } else {
-      b.node('Div', [x, scale], 'output');
+      b.node('Div', [x, scale], last);
+    }
+    if (this.zeroResponse !== undefined) {
+      const zero = b.float('zero_response', [1, 1, h, w], this.zeroResponse);
+      b.node('Sub', [last, zero], 'output');
     }
     b.output('output', ['N', 1, h, w]);
   }

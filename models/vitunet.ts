@@ -57,7 +57,11 @@ export class VitUnetGenerator {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     this.checkInput(x);
     return tf.tidy(() => {
-      const z = this.applyScaled(tf.mul(x, this.config.inputScale));
+      let z = this.applyScaled(tf.mul(x, this.config.inputScale));
+      if (this.config.zeroAnchored) {
+        const [, h, w] = x.shape;
+        z = tf.sub(z, this.applyScaled(tf.zeros([1, h, w, 1]))); // broadcast over the batch
+      }
       const correction = tf.div(z, this.config.inputScale) as tf.Tensor4D;
       return this.config.residual ? tf.add(x, correction) : correction;
     });

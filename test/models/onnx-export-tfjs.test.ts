@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { type BackendName, initBackend } from '../../models/backend.js';
 import { GENERATOR_PRESETS, type GeneratorConfig } from '../../models/generator-spec.js';
 import { exportGeneratorOnnx } from '../../models/onnx-export.js';
+import { zeroResponse } from '../../models/onnx-zero-response.js';
 import { VitUnetGenerator } from '../../models/vitunet.js';
 import { randomGeneratorWeights, randomTiles } from '../helpers/generator-weights.js';
 
@@ -92,6 +93,27 @@ describe('models/onnx-export against the TF.js generator', function () {
   it(`tiny residual (cpu backend): onnxruntime equals tfjs within ${PARITY} relative`, async () => {
     await use('cpu');
     assert.ok((await parity('tiny', 3, true)) < PARITY);
+  });
+
+  it(`tiny residual zero-anchored (cpu backend): within ${PARITY}; zeros give zeros`, async () => {
+    await use('cpu');
+    const config = { ...GENERATOR_PRESETS.tiny, residual: true, zeroAnchored: true };
+    const weights = randomGeneratorWeights(config, 31);
+    const zero = await zeroResponse(config, weights);
+    assert.ok(
+      zero.some((v) => Math.abs(v) > 1e-3),
+      'the un-anchored network maps zeros to zeros',
+    );
+    const bytes = exportGeneratorOnnx(config, weights, { zeroResponse: zero });
+    const tiles = randomTiles(3, 32, 32, 32);
+    const want = tfjsOutput(config, weights, tiles, 3);
+    assert.ok(relativeError(await onnxOutput(bytes, config, tiles), want) < PARITY);
+    const blank = await onnxOutput(bytes, config, new Float32Array(2 * 32 * 32));
+    assert.ok(blank.every((v) => v === 0));
+    assert.throws(
+      () => exportGeneratorOnnx(config, weights),
+      /expected a zero response of 32 x 32/,
+    );
   });
 
   it(`small (cpu backend): onnxruntime equals tfjs within ${PARITY} relative`, async () => {

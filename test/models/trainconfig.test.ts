@@ -36,12 +36,19 @@ describe('models/trainconfig', () => {
 
   it('every preset takes its sizes from the generator and discriminator presets', () => {
     const sizes = { paper: 'paper', small: 'small', tiny: 'tiny', 'cpu-short': 'tiny' } as const;
+    const discriminators = { ...sizes, 'cpu-short': 'small' } as const;
     for (const preset of TRAIN_PRESETS) {
       const train = resolveTrainConfig(preset);
-      const residual = preset === 'cpu-short';
-      const generator = { ...GENERATOR_PRESETS[sizes[preset]], residual };
+      const short = preset === 'cpu-short';
+      const generator = {
+        ...GENERATOR_PRESETS[sizes[preset]],
+        residual: short,
+        init: short ? 'fan-in' : 'normal',
+        zeroAnchored: short,
+      };
       assert.deepEqual(train.model.generator, generator, preset);
-      assert.deepEqual(train.model.discriminator, DISCRIMINATOR_PRESETS[sizes[preset]], preset);
+      const discriminator = DISCRIMINATOR_PRESETS[discriminators[preset]];
+      assert.deepEqual(train.model.discriminator, discriminator, preset);
       assert.deepEqual(resolvePretrainConfig(preset).model.generator, train.model.generator);
     }
     assert.ok(resolveTrainConfig('cpu-short').model.genLr > resolveTrainConfig('tiny').model.genLr);

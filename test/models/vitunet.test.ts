@@ -165,6 +165,36 @@ describe('models/vitunet: the ViT-UNet generator', () => {
     }
   });
 
+  it('zero-anchored: output(x) - output(0) of the same weights; an empty tile gives zeros', () => {
+    for (const residual of [false, true]) {
+      const config = { ...GENERATOR_PRESETS.tiny, init: 'fan-in' as const, residual };
+      const plain = VitUnetGenerator.create(config, { name: 'plain', seed: 3 });
+      const anchored = VitUnetGenerator.create(
+        { ...config, zeroAnchored: true },
+        { name: 'anchored', seed: 3 },
+      );
+      try {
+        tf.tidy(() => {
+          const x = tf.mul(tf.randomNormal([2, 32, 32, 1], 0, 1, 'float32', 4), 20) as tf.Tensor4D;
+          const zero = tf.zeros([1, 32, 32, 1]) as tf.Tensor4D;
+          const offset = plain.apply(zero).dataSync();
+          assert.ok(Math.max(...offset.map(Math.abs)) > 1e-2, 'fan-in net maps zeros to zeros');
+          const want = plain.apply(x).dataSync();
+          const got = anchored.apply(x).dataSync();
+          const n = 32 * 32;
+          for (let i = 0; i < got.length; i++) {
+            assert.ok(Math.abs(got[i] - (want[i] - offset[i % n])) < 1e-4, `value ${i}`);
+          }
+          const blank = anchored.apply(tf.zeros([2, 32, 32, 1]) as tf.Tensor4D).dataSync();
+          assert.ok(blank.every((v) => v === 0));
+        });
+      } finally {
+        plain.dispose();
+        anchored.dispose();
+      }
+    }
+  });
+
   it('refuses an unknown init, naming the field', () => {
     assert.throws(
       () =>
