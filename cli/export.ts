@@ -16,7 +16,7 @@ import { exportGeneratorOnnx } from '../models/onnx-export.js';
 import { zeroResponse } from '../models/onnx-zero-response.js';
 import { type AtomicOutput, beginAtomicOutput } from '../pipeline/atomic.js';
 import { GENERATOR_FILES } from '../pipeline/evaluate-tiles.js';
-import { FileFormatError } from '../sim/errors.js';
+import { ConfigError, FileFormatError } from '../sim/errors.js';
 import type { Logger } from './log.js';
 
 interface ExportFlags {
@@ -33,6 +33,9 @@ const DIRECTIONS = [
 
 const MIB = 1024 * 1024;
 
+/** Plane names of the detector presets (data/detectors/). */
+const WIRE_PLANES = ['u', 'v', 'w'];
+
 export function registerExport(program: Command, logger: () => Logger): void {
   program
     .command('export')
@@ -44,6 +47,12 @@ export function registerExport(program: Command, logger: () => Logger): void {
     .action(async (runDir: string, flags: ExportFlags) => {
       const log = logger();
       if (!existsSync(runDir)) throw new FileFormatError(runDir, 'no such run folder');
+      if (flags.plane !== undefined && !WIRE_PLANES.includes(flags.plane)) {
+        throw new ConfigError(
+          `--plane: expected one of ${WIRE_PLANES.join(', ')} (the plane the run was ` +
+            `trained on), got "${flags.plane}"`,
+        );
+      }
       const outDir = flags.out ?? runDir;
       const force = Boolean(flags.force);
       const outputs = DIRECTIONS.map((d) =>

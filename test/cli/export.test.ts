@@ -132,4 +132,12 @@ describe('cli/export', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no-such-run: no such run folder/);
   });
+
+  it('refuses a --plane that no detector has, before writing anything', () => {
+    const out = path.join(dir, 'bad-plane');
+    const result = wiregan('export', run, '--out', out, '--plane', 'x');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--plane: expected one of u, v, w .*got "x"/);
+    assert.equal(fs.existsSync(path.join(out, 'g_ab.onnx')), false);
+  });
 });
