@@ -60,6 +60,14 @@ export function resolveSimConfig(job: SimulateJob): SimConfig {
   if (job.preset) config = mergeConfig(config, readPreset(job.preset), `preset ${job.preset}`);
   config = mergeConfig(config, job.overrides, 'config overrides');
   const { depoFile, fieldResponse, nearestFieldResponse, noiseSpectra } = job.files;
+  if (noiseSpectra && !config.noise.enabled) {
+    const why = job.preset ? `the ${job.preset} preset or the overrides` : 'the overrides';
+    throw new ConfigError(
+      `--noise-spectra ${noiseSpectra}: noise is switched off by ${why} (--no-noise or ` +
+        'noise.enabled = false), so the spectra would be ignored; drop the file or set ' +
+        'noise.enabled=true',
+    );
+  }
   return mergeConfig(
     config,
     {

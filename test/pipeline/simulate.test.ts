@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { EventFileReader } from '../../pipeline/eventfile.js';
-import { runSimulation, truthPath, type SimulateJob } from '../../pipeline/simulate.js';
+import {
+  resolveSimConfig,
+  runSimulation,
+  truthPath,
+  type SimulateJob,
+} from '../../pipeline/simulate.js';
 import { readTruth } from '../../pipeline/truth.js';
 import { TINY_LINES, tinyRunFolder } from '../helpers/tinyrun.js';
 
@@ -93,5 +98,29 @@ describe('pipeline/simulate: reproducibility', function () {
         assert.ok(!one.get(name)!.equals(other.get(name)!), `${name} is unchanged`);
       }
     }
+  });
+});
+
+describe('pipeline/simulate: config', () => {
+  const job = (preset: string | undefined, noiseSpectra: string): SimulateJob => ({
+    detector: 'protodune-sp',
+    events: 1,
+    firstEvent: 0,
+    seed: 1,
+    workers: 1,
+    out: 'unused.h5',
+    force: false,
+    preset,
+    files: { noiseSpectra },
+    overrides: {},
+  });
+
+  it('refuses noise spectra when the preset switches noise off, and takes them otherwise', () => {
+    const spectra = '../shared/data/realdata/protodune-noise-spectra-v1.json.bz2';
+    assert.throws(
+      () => resolveSimConfig(job('slats', spectra)),
+      /--noise-spectra .*: noise is switched off by the slats preset/,
+    );
+    assert.equal(resolveSimConfig(job(undefined, spectra)).noise.source, spectra);
   });
 });
