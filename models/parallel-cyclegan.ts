@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import type { TileBatch } from '../pipeline/batches.js';
-import { ConfigError, ShapeError, UnsupportedError } from '../sim/errors.js';
+import { rebuildWorkerError, ShapeError } from '../sim/errors.js';
 import type { BackendName } from './backend.js';
 import type {
   CycleGanConfig,
@@ -60,13 +60,9 @@ export function transferables(value: unknown, out = new Set<ArrayBuffer>()): Arr
 
 /** The error a worker reported, as the wiregan class it had where there is one. */
 function workerError(domain: Domain, name: string, message: string): Error {
+  const rebuilt = rebuildWorkerError(name, message);
+  if (rebuilt) return rebuilt;
   switch (name) {
-    case 'ShapeError':
-      return new ShapeError(message);
-    case 'ConfigError':
-      return new ConfigError(message);
-    case 'UnsupportedError':
-      return new UnsupportedError(message);
     case 'RuntimeError':
       // A wasm abort: the trainer explains it as the backend's memory running out.
       return new WebAssembly.RuntimeError(message);

@@ -17,7 +17,7 @@ import { Piscina } from 'piscina';
 
 import { OnnxTranslator } from '../models/onnx-translator.js';
 import type { Translator } from '../models/translator.js';
-import { ConfigError, FileFormatError, ShapeError, UnsupportedError } from '../sim/errors.js';
+import { ConfigError, FileFormatError, rebuildWorkerError, ShapeError } from '../sim/errors.js';
 import type { TranslateReply, TranslateTask } from './translate-worker.js';
 
 export class PoolTranslator implements Translator {
@@ -94,13 +94,9 @@ export class PoolTranslator implements Translator {
 }
 
 function rebuildError(path: string, name: string, message: string): Error {
+  const rebuilt = rebuildWorkerError(name, message);
+  if (rebuilt) return rebuilt;
   switch (name) {
-    case 'ShapeError':
-      return new ShapeError(message);
-    case 'ConfigError':
-      return new ConfigError(message);
-    case 'UnsupportedError':
-      return new UnsupportedError(message);
     case 'FileFormatError':
       return new FileFormatError(
         path,

@@ -32,3 +32,22 @@ export class FileFormatError extends WireganError {
 
 /** A feature that is deliberately not supported, with the reason. */
 export class UnsupportedError extends WireganError {}
+
+/**
+ * An error a worker thread reported by class name and message, rebuilt as
+ * that class when it is one of the message-only wiregan errors (Config,
+ * Shape, Unsupported); undefined for any other class, which the caller
+ * rebuilds with what it knows (a file path, the worker's role).
+ */
+export function rebuildWorkerError(name: string, message: string): WireganError | undefined {
+  switch (name) {
+    case 'ShapeError':
+      return new ShapeError(message);
+    case 'ConfigError':
+      return new ConfigError(message);
+    case 'UnsupportedError':
+      return new UnsupportedError(message);
+    default:
+      return undefined;
+  }
+}

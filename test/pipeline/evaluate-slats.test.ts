@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { runEvaluation } from '../../pipeline/evaluate.js';
 import { NO_ONNX, hasPythonOnnx, writeAffineModel } from '../helpers/onnx-models.js';
+import { hasH5py } from '../helpers/python.js';
 
 const SLATS = '../shared/data/slats-excerpt/train';
 const PAIRS = 20;
@@ -30,15 +31,6 @@ print(json.dumps({'l1': float(np.abs(a - b).mean()), 'l2': float(((a - b) ** 2).
                   'nz_a': float((np.abs(a) > 0.5).mean()),
                   'nz_b': float((np.abs(b) > 0.5).mean())}))
 `;
-
-function hasH5py(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import h5py, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('pipeline/evaluate on the SLATS excerpt', function () {
   let dir: string;

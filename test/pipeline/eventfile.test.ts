@@ -14,8 +14,8 @@ import {
 import type { Detector, WirePlane } from '../../sim/detector.js';
 import { FileFormatError, ShapeError } from '../../sim/errors.js';
 import { mm, us } from '../../sim/units.js';
+import { hasH5py, PYTHON } from '../helpers/python.js';
 
-const PYTHON = '/usr/bin/python3';
 const FIELD_SAMPLES = '../shared/data/field-samples';
 const WIRECELL_FILE = `${FIELD_SAMPLES}/wirecell-layout-h5py.h5`;
 
@@ -84,15 +84,6 @@ def visit(name, obj):
 f.visititems(visit)
 print(json.dumps(out))
 `;
-
-function hasH5py(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import h5py, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface H5pyDump {
   attrs: Record<string, unknown>;

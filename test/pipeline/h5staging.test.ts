@@ -7,19 +7,10 @@ import path from 'node:path';
 import { HeapStaging } from '../../pipeline/h5staging.js';
 import { getDataset, openHdf5 } from '../../pipeline/hdf5.js';
 import { ShapeError } from '../../sim/errors.js';
+import { hasH5py, PYTHON } from '../helpers/python.js';
 
-const PYTHON = '/usr/bin/python3';
 const [N, H, W] = [40, 3, 5];
 const ROW = H * W;
-
-function hasH5py(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import h5py, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Value at (k, r, c): a formula the Python side repeats. */
 function value(k: number, r: number, c: number): number {

@@ -7,17 +7,7 @@ import { Worker } from 'node:worker_threads';
 
 import { TileFileReader, TileFileWriter } from '../../pipeline/tilefile.js';
 import { ShapeError } from '../../sim/errors.js';
-
-const PYTHON = '/usr/bin/python3';
-
-function hasH5py(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import h5py'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasH5py, PYTHON } from '../helpers/python.js';
 
 /** Tile value at (k, r, c) of a domain: a formula the h5py check repeats. */
 function value(domain: number, k: number, r: number, c: number): number {

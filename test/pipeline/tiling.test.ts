@@ -12,8 +12,8 @@ import { cutTiles, testEvents, tileOrigins } from '../../pipeline/tiling.js';
 import type { Detector, WirePlane } from '../../sim/detector.js';
 import { ConfigError, FileFormatError } from '../../sim/errors.js';
 import { mm, us } from '../../sim/units.js';
+import { hasH5py, PYTHON } from '../helpers/python.js';
 
-const PYTHON = '/usr/bin/python3';
 const TICKS = 40;
 const EVENTS = [0, 1, 2, 3, 4];
 /** Event whose domain-b frame is flat at the baseline (no signal). */
@@ -58,15 +58,6 @@ function frame(event: number, domain: number): EventFrame {
   });
   const tag = domain === 0 ? 'nearest' : 'multiwire';
   return { tag, channels, ticks: TICKS, data, tickinfo: [0, 0.5 * us, 0] };
-}
-
-function hasH5py(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import h5py, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('pipeline/tiling', () => {
