@@ -4,13 +4,12 @@
  * Reshape), plus zero gradients for comparison ops.
  *
  * - Conv2DBackpropFilter (not registered on wasm): the filter gradient
- *   dW [kh, kw, cin, cout] is a stride-1 convolution of the input with
- *   batch and channel swapped, x [n, h, w, cin] -> [cin, h, w, n], by the
- *   output gradient as a filter, dy [n, oh, ow, cout] -> [oh, ow, n, cout],
- *   dilated by the forward stride; the result [cin, kh', kw', cout] is
- *   cropped to [cin, kh, kw, cout] and transposed to [kh, kw, cin, cout].
- *   Each sample is first cut into bands of output rows (MAX_ROW_BANDS)
- *   so that the convolution has more than one input channel.
+ *   dW [kh, kw, cin, cout] is the input's transposed patches
+ *   [kh * kw * cin, p] (im2col over the p output pixels, built in
+ *   JavaScript from the channels-first input, in blocks of output rows)
+ *   times dy [p, cout], on wasm's BatchMatMul (XNNPACK). About 2x faster
+ *   than the same sum as a convolution with dy as its filter, where
+ *   XNNPACK's kernel streams the whole packed dy once per few rows.
  * - Conv2DBackpropInput (wasm's own is a scalar loop): the input gradient
  *   dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
  *   stride (s - 1 zeros between samples), padded by (k - 1 - pad) before,
@@ -57,6 +56,8 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
   /** Copies values onto the heap as a new tensor's data. */
   write(values: Float32Array, shape: number[], dtype: 'float32'): object;
+  /** A new tensor with uninitialised data on the heap. */
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
@@ -101,58 +102,81 @@ function conv2dInfo(
 }
 
 /**
- * Most row bands a sample is cut into for the filter gradient. The
- * gradient convolution sums over its input channels, which are the batch
- * samples of the forward pass: with one sample XNNPACK multiplies one
- * float per indirection pointer. Cutting each sample into bands of output
- * rows (with their input halos) gives it bands x samples channels; the
- * sum over bands is the sum over rows that the gradient needs anyway.
+ * Most floats of one block of transposed patches (32 MB): the filter
+ * gradient walks the output rows in blocks so that its memory stays
+ * bounded at any tile size (a 128 x 128 tile fits in one block).
  */
-export const MAX_ROW_BANDS = 16;
+export const PATCH_BLOCK_FLOATS = 1 << 23;
 
-/** Largest r <= MAX_ROW_BANDS dividing the output height (1: no bands). */
-function rowBandCount(outHeight: number): number {
-  for (let r = Math.min(MAX_ROW_BANDS, outHeight); r > 1; r--) {
-    if (outHeight % r === 0) return r;
-  }
-  return 1;
+interface PatchGeometry {
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
 }
 
 /**
- * x [n, h, w, cin] as n * r bands [n * r, rows, w, cin] of rows =
- * (hc - 1) * s + kh input rows each: band j of sample b starts at padded
- * row j * hc * s (input row j * hc * s - top), zeros outside the image, so
- * that band j alone gives output rows j * hc .. (j + 1) * hc - 1.
+ * Transposed patches of output rows oy0 .. oy0 + rows - 1 of every sample:
+ * dst [kh * kw * cin, n * rows * ow], row (ky * kw + kx) * cin + ci, column
+ * (b * rows + oy - oy0) * ow + ox, zeros where a tap falls in the padding.
+ * Read from x in channels-first order xc [n, cin, h, w], so that each
+ * (row, oy) is one run of ow values of one image row.
  */
-function rowBands(
-  backend: WasmBackendLike,
-  x: TensorInfo,
-  r: number,
-  hc: number,
-  stride: number,
-  kh: number,
-  top: number,
-): TensorInfo {
-  const [n, h, w, cin] = x.shape;
-  const rows = (hc - 1) * stride + kh;
-  const rowSize = w * cin;
-  const src = backend.typedArrayFromHeap(x);
-  const out = new Float32Array(n * r * rows * rowSize);
-  for (let b = 0; b < n; b++) {
-    for (let j = 0; j < r; j++) {
-      for (let k = 0; k < rows; k++) {
-        const y = j * hc * stride + k - top;
-        if (y < 0 || y >= h) continue;
-        const from = (b * h + y) * rowSize;
-        out.set(src.subarray(from, from + rowSize), ((b * r + j) * rows + k) * rowSize);
+function fillPatchesT(
+  dst: Float32Array,
+  xc: Float32Array,
+  xShape: number[],
+  oy0: number,
+  rows: number,
+  ow: number,
+  g: PatchGeometry,
+): void {
+  const [n, h, w, cin] = xShape;
+  const columns = n * rows * ow;
+  // dst and xc both view the wasm heap: runs move with copyWithin (memmove).
+  const heap = new Float32Array(dst.buffer);
+  const dstAt = dst.byteOffset / 4;
+  const xcAt = xc.byteOffset / 4;
+  // Output columns ox whose tap kx lands inside the image: ox0 .. ox1 - 1.
+  for (let kx = 0; kx < g.kw; kx++) {
+    const ox0 = Math.max(0, Math.ceil((g.left - kx) / g.sw));
+    const ox1 = Math.max(ox0, Math.min(ow, Math.floor((w - 1 + g.left - kx) / g.sw) + 1));
+    for (let ky = 0; ky < g.kh; ky++) {
+      for (let ci = 0; ci < cin; ci++) {
+        const row = ((ky * g.kw + kx) * cin + ci) * columns;
+        for (let b = 0; b < n; b++) {
+          const plane = (b * cin + ci) * h;
+          for (let r = 0; r < rows; r++) {
+            const y = (oy0 + r) * g.sh + ky - g.top;
+            const start = row + (b * rows + r) * ow;
+            if (y < 0 || y >= h || ox1 === ox0) {
+              dst.fill(0, start, start + ow);
+              continue;
+            }
+            if (ox0 > 0) dst.fill(0, start, start + ox0);
+            if (ox1 < ow) dst.fill(0, start + ox1, start + ow);
+            let from = (plane + y) * w + ox0 * g.sw + kx - g.left;
+            let to = start + ox0;
+            const end = start + ox1;
+            if (g.sw === 1) {
+              heap.copyWithin(dstAt + to, xcAt + from, xcAt + from + (end - to));
+            } else {
+              for (; to < end; from += g.sw) dst[to++] = xc[from];
+            }
+          }
+        }
       }
     }
   }
-  const shape = [n * r, rows, w, cin];
-  return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
 }
 
-/** dW [kh, kw, cin, cout] from x [n, h, w, cin] and dy [n, oh, ow, cout]. */
+/**
+ * dW [kh, kw, cin, cout] from x [n, h, w, cin] and dy [n, oh, ow, cout]:
+ * patches^T [kh * kw * cin, p] x dy [p, cout] (p output pixels), one
+ * product per block of output rows, summed.
+ */
 function conv2DBackpropFilter(args: {
   inputs: NamedTensorInfoMap;
   backend: unknown;
@@ -167,45 +191,66 @@ function conv2DBackpropFilter(args: {
   const info = conv2dInfo(x.shape, filterShape, attrs);
   const [kh, kw, cin, cout] = filterShape;
   const [n, oh, ow] = dy.shape;
-  const { top, bottom, left, right } = info.padInfo;
+  const k = kh * kw * cin;
+  const geometry: PatchGeometry = {
+    kh,
+    kw,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+  const blockRows = Math.max(1, Math.min(oh, Math.floor(PATCH_BLOCK_FLOATS / (n * ow * k))));
+  const xc = run(backend, 'Transpose', { x }, { perm: [0, 3, 1, 2] });
+  let dw: TensorInfo | undefined;
+  try {
+    for (let oy0 = 0; oy0 < oh; oy0 += blockRows) {
+      const rows = Math.min(blockRows, oh - oy0);
+      const patches = backend.makeOutput([k, n * rows * ow], 'float32');
+      // Views after the allocation: a growing heap invalidates older ones.
+      fillPatchesT(
+        backend.typedArrayFromHeap(patches),
+        backend.typedArrayFromHeap(xc),
+        x.shape,
+        oy0,
+        rows,
+        ow,
+        geometry,
+      );
+      const dyBlock =
+        rows === oh
+          ? run(backend, 'Reshape', { x: dy }, { shape: [n * oh * ow, cout] })
+          : rowBlock(backend, dy, oy0, rows);
+      const product = run(backend, 'BatchMatMul', { a: patches, b: dyBlock }, {});
+      release(backend, patches, dyBlock);
+      if (dw === undefined) {
+        dw = product;
+      } else {
+        const total = run(backend, 'Add', { a: dw, b: product }, {});
+        release(backend, dw, product);
+        dw = total;
+      }
+    }
+  } finally {
+    release(backend, xc);
+  }
+  const out = run(backend, 'Reshape', { x: dw as TensorInfo }, { shape: filterShape });
+  release(backend, dw as TensorInfo);
+  return out;
+}
 
-  // Bands: x [n * r, rows, w, cin] (rows padded already), dy [n * r, oh / r, ow, cout].
-  const r = rowBandCount(oh);
-  const xb = r > 1 ? rowBands(backend, x, r, oh / r, info.strideHeight, kh, top) : x;
-  const dyb = r > 1 ? run(backend, 'Reshape', { x: dy }, { shape: [n * r, oh / r, ow, cout] }) : dy;
-  const rowPad: [number, number] = r > 1 ? [0, 0] : [top, bottom];
-
-  // [m, rows, w, cin] -> [cin, rows, w, m]; [m, hc, ow, cout] -> [hc, ow, m, cout].
-  const xT = run(backend, 'Transpose', { x: xb }, { perm: [3, 1, 2, 0] });
-  const dyT = run(backend, 'Transpose', { x: dyb }, { perm: [1, 2, 0, 3] });
-  if (xb !== x) release(backend, xb);
-  if (dyb !== dy) release(backend, dyb);
-  const pad: Pad4 = [[0, 0], rowPad, [left, right], [0, 0]];
-  const full = run(
-    backend,
-    'Conv2D',
-    { x: xT, filter: dyT },
-    {
-      strides: 1,
-      pad,
-      dataFormat: 'NHWC',
-      dilations: [info.strideHeight, info.strideWidth],
-      dimRoundingMode: undefined as never,
-    },
-  );
-  release(backend, xT, dyT);
-
-  // [cin, kh', kw', cout] -> [cin, kh, kw, cout] -> [kh, kw, cin, cout].
-  const cropped = run(
-    backend,
-    'Slice',
-    { x: full },
-    { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] },
-  );
-  release(backend, full);
-  const dw = run(backend, 'Transpose', { x: cropped }, { perm: [1, 2, 0, 3] });
-  release(backend, cropped);
-  return dw;
+/** Output rows oy0 .. oy0 + rows - 1 of dy [n, oh, ow, c] as [n * rows * ow, c]. */
+function rowBlock(backend: WasmBackendLike, dy: TensorInfo, oy0: number, rows: number): TensorInfo {
+  const [n, oh, ow, c] = dy.shape;
+  const out = backend.makeOutput([n * rows * ow, c], 'float32');
+  const dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(dy);
+  const size = rows * ow * c;
+  for (let b = 0; b < n; b++) {
+    const from = (b * oh + oy0) * ow * c;
+    dst.set(src.subarray(from, from + size), b * size);
+  }
+  return out;
 }
 
 /** dy [n, oh, ow, c] with s - 1 zeros after each sample: [n, oh * sh, ow * sw, c]. */
