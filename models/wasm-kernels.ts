@@ -10,12 +10,15 @@
  *   times dy [p, cout], on wasm's BatchMatMul (XNNPACK). About 2x faster
  *   than the same sum as a convolution with dy as its filter, where
  *   XNNPACK's kernel streams the whole packed dy once per few rows.
- * - Conv2DBackpropInput (wasm's own is a scalar loop): the input gradient
- *   dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
+ * - Conv2DBackpropInput (wasm's own is a scalar loop): at stride 1 the input
+ *   gradient dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
  *   stride (s - 1 zeros between samples), padded by (k - 1 - pad) before,
  *   with the kernel flipped in both spatial axes and its in/out swapped:
  *   [kh, kw, cin, cout] -> [kh, kw, cout, cin] (in JavaScript: wasm's
- *   Reverse is slower than the convolution).
+ *   Reverse is slower than the convolution). At larger strides, where
+ *   that convolution would mostly multiply zeros, dx is dy x filter^T
+ *   (im2col columns, one matrix product) added back at the input pixels
+ *   (col2im).
  * - Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual: piecewise
  *   constant, so their gradient is zero; registering it lets second
  *   derivatives pass through leakyRelu and maximum (gradient penalty).
@@ -24,6 +27,8 @@
  *   instead of three.
  * - BatchMatMul: transposed operands are transposed first (wasm's kernel
  *   runs a scalar loop for them), then the shipped kernel's fast path runs.
+ * - SplitV, Concat, ResizeNearestNeighborGrad: JavaScript loops over the
+ *   heap (models/wasm-kernels-layout.ts).
  *
  * Left out: channels-first layouts (refused with UnsupportedError) and
  * dilated forward convolutions (the models use none).
@@ -37,6 +42,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 
 import { UnsupportedError } from '../sim/errors.js';
+import { layoutKernels } from './wasm-kernels-layout.js';
 
 const BACKEND = 'wasm';
 
@@ -302,6 +308,59 @@ function flipAndSwap(backend: WasmBackendLike, filter: TensorInfo): TensorInfo {
   return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
 }
 
+/**
+ * dx [n, h, w, cin] of a strided convolution: the columns dy [p, cout] x
+ * filter^T [cout, kh * kw * cin] (p output pixels, one matrix product on
+ * XNNPACK), each added back at the input pixel its tap read (col2im, in
+ * JavaScript). A 4x4 kernel at stride 2 makes 4 columns values per input
+ * value where the dilated convolution multiplies 3 zeros in 4.
+ */
+function stridedBackpropInput(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inputShape: number[],
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [n, h, w] = inputShape;
+  const [, oh, ow] = dy.shape;
+  const k = kh * kw * cin;
+  const sh = info.strideHeight;
+  const sw = info.strideWidth;
+  const { top, left } = info.padInfo;
+  const dy2 = run(backend, 'Reshape', { x: dy }, { shape: [n * oh * ow, cout] });
+  const kernel = run(backend, 'Reshape', { x: filter }, { shape: [k, cout] });
+  const columns = run(backend, 'BatchMatMul', { a: dy2, b: kernel }, { transposeB: true });
+  release(backend, dy2, kernel);
+  const dx = backend.makeOutput(inputShape, 'float32');
+  // Views after the allocation: a growing heap invalidates older ones.
+  const out = backend.typedArrayFromHeap(dx);
+  const cols = backend.typedArrayFromHeap(columns);
+  out.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const y = oy * sh + ky - top;
+        if (y < 0 || y >= h) continue;
+        for (let ox = 0; ox < ow; ox++) {
+          const p = (b * oh + oy) * ow + ox;
+          for (let kx = 0; kx < kw; kx++) {
+            const x = ox * sw + kx - left;
+            if (x < 0 || x >= w) continue;
+            let from = p * k + (ky * kw + kx) * cin;
+            let to = ((b * h + y) * w + x) * cin;
+            const end = to + cin;
+            while (to < end) out[to++] += cols[from++];
+          }
+        }
+      }
+    }
+  }
+  release(backend, columns);
+  return dx;
+}
+
 /** dx [n, h, w, cin] from dy [n, oh, ow, cout] and the filter [kh, kw, cin, cout]. */
 function conv2DBackpropInput(args: {
   inputs: NamedTensorInfoMap;
@@ -315,6 +374,9 @@ function conv2DBackpropInput(args: {
   checkLayout('Conv2DBackpropInput', attrs.dataFormat);
   const inputShape = attrs.inputShape as number[];
   const info = conv2dInfo(inputShape, filter.shape, attrs);
+  if (info.strideHeight * info.strideWidth > 1) {
+    return stridedBackpropInput(backend, dy, filter, inputShape, info);
+  }
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
   const sh = info.strideHeight;
@@ -462,7 +524,18 @@ export function registerWasmTrainingKernels(): void {
   registerLeakyReluGradient();
   plainBatchMatMul = shippedKernel('BatchMatMul');
   (batchMatMul as MarkedKernelFunc)[SHIPPED] = plainBatchMatMul;
-  for (const config of TRAINING_KERNELS) {
+  const shipped = new Map<string, KernelFunc>();
+  const layout = layoutKernels((name) => shipped.get(name) as KernelFunc);
+  for (const { kernelName, kernelFunc } of layout) {
+    const original = shippedKernel(kernelName);
+    if (original === undefined) continue;
+    shipped.set(kernelName, original);
+    (kernelFunc as MarkedKernelFunc)[SHIPPED] = original;
+  }
+  const layoutConfigs = layout
+    .filter(({ kernelName }) => shipped.has(kernelName))
+    .map((config) => ({ ...config, backendName: BACKEND }));
+  for (const config of [...TRAINING_KERNELS, ...layoutConfigs]) {
     const existing = tf.getKernel(config.kernelName, BACKEND);
     if (existing?.kernelFunc === config.kernelFunc) continue;
     if (existing !== undefined) tf.unregisterKernel(config.kernelName, BACKEND);

@@ -164,6 +164,89 @@ describe('models/wasm-kernels: training convolutions on wasm against cpu', () =>
     results[0].forEach((cpu, i) => assert.ok(relativeError(results[1][i], cpu) < TOLERANCE));
   });
 
+  it('concat, its gradient (SplitV) and split agree with cpu on every axis, short and long runs', async () => {
+    const rng = new Rng(9);
+    // Last-axis runs of 3 and 5 values (loops); axis-1 runs of 2 * 70 values (memmove).
+    const a = randomArray(rng, 2 * 4 * 70 * 3);
+    const b = randomArray(rng, 2 * 4 * 70 * 5);
+    const c = randomArray(rng, 2 * 2 * 70 * 3);
+    const r = randomArray(rng, 2 * 4 * 70 * 8);
+    const results: Float32Array[][] = [];
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      results.push(
+        tf.tidy(() => {
+          const at = tf.tensor4d(a, [2, 4, 70, 3]);
+          const bt = tf.tensor4d(b, [2, 4, 70, 5]);
+          const ct = tf.tensor4d(c, [2, 2, 70, 3]);
+          const weights = tf.tensor4d(r, [2, 4, 70, 8]);
+          const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.concat([x, y], 3), weights));
+          const [ga, gb] = tf.grads(f)([at, bt]);
+          const rows = tf.concat([at, ct], 1);
+          const [top, bottom] = tf.split(rows, [4, 2], 1);
+          const [first, , last] = tf.split(bt, [1, 3, 1], 3);
+          const batch = tf.concat([at, at], 0);
+          return [ga, gb, rows, top, bottom, first, last, batch].map(
+            (t) => t.dataSync() as Float32Array,
+          );
+        }),
+      );
+    }
+    // Pure copies and one product per value: equal, not close.
+    results[0].forEach((cpu, i) => assert.deepEqual(results[1][i], cpu, `result ${i}`));
+  });
+
+  for (const [title, size, alignCorners] of [
+    ['x2 (JavaScript kernel)', [8, 10], false],
+    ['x4 by x2 (JavaScript kernel)', [16, 10], false],
+    ['x3 (shipped kernel)', [12, 15], false],
+    ['x2 with aligned corners (shipped kernel)', [8, 10], true],
+  ] as const) {
+    it(`nearest-neighbour resize gradient ${title} matches the sum over the copies`, async () => {
+      // The cpu backend's gradient is wrong past the first sample, so the
+      // reference is the definition: output pixel (y, x) copies input pixel
+      // (floor(y h / H), floor(x w / W)), or round(y (h - 1) / (H - 1)) with
+      // aligned corners; the gradient sums dy over each pixel's copies.
+      const [n, h, w, c] = [2, 4, 5, 3];
+      const [oh, ow] = size;
+      const rng = new Rng(10);
+      const x = randomArray(rng, n * h * w * c);
+      const r = randomArray(rng, n * oh * ow * c);
+      const source = (i: number, from: number, to: number) =>
+        Math.min(
+          from - 1,
+          alignCorners ? Math.round((i * (from - 1)) / (to - 1)) : Math.floor((i * from) / to),
+        );
+      const expected = new Float32Array(n * h * w * c);
+      for (let b = 0; b < n; b++) {
+        for (let y = 0; y < oh; y++) {
+          for (let xo = 0; xo < ow; xo++) {
+            for (let ch = 0; ch < c; ch++) {
+              const to = ((b * h + source(y, h, oh)) * w + source(xo, w, ow)) * c + ch;
+              expected[to] += r[((b * oh + y) * ow + xo) * c + ch];
+            }
+          }
+        }
+      }
+      await tf.setBackend('wasm');
+      const got = tf.tidy(() => {
+        const weights = tf.tensor4d(r, [n, oh, ow, c]);
+        const f = (t: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [oh, ow], alignCorners),
+              weights,
+            ),
+          );
+        return tf
+          .grad(f)(tf.tensor4d(x, [n, h, w, c]))
+          .dataSync() as Float32Array;
+      });
+      const error = relativeError(got, expected);
+      assert.ok(error < TOLERANCE, `error ${error}`);
+    });
+  }
+
   it('a second copy of the module registering again wraps the shipped kernel, not a wrapper', async () => {
     const first = await import('../../models/wasm-kernels.js');
     // @ts-expect-error: a query makes a second module instance
