@@ -64,6 +64,8 @@ interface WasmBackendLike {
   write(values: Float32Array, shape: number[], dtype: 'float32'): object;
   /** A new tensor with uninitialised data on the heap. */
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  /** One more tensor shares this data (freed when the last one is disposed). */
+  incRef(dataId: object): void;
 }
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
@@ -438,6 +440,9 @@ function shippedKernel(kernelName: string): KernelFunc | undefined {
 /** wasm's BatchMatMul as shipped; its fast path takes neither operand transposed. */
 let plainBatchMatMul: KernelFunc | undefined;
 
+/** wasm's Identity as shipped (it copies); kept for string tensors. */
+let plainIdentity: KernelFunc | undefined;
+
 /** Swaps the last two axes: [..., r, c] -> [..., c, r]. */
 function transposeLast(backend: WasmBackendLike, x: TensorInfo): TensorInfo {
   const perm = x.shape.map((_, i) => i);
@@ -458,26 +463,91 @@ function batchMatMul(args: {
 }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const attrs = args.attrs ?? {};
-  const plain = plainBatchMatMul as NonNullable<typeof plainBatchMatMul>;
-  if (!attrs.transposeA && !attrs.transposeB) return plain(args as never) as TensorInfo;
   const a = args.inputs.a as TensorInfo;
   const b = args.inputs.b as TensorInfo;
   const at = attrs.transposeA ? transposeLast(backend, a) : a;
   const bt = attrs.transposeB ? transposeLast(backend, b) : b;
-  const out = plain({
-    inputs: { a: at, b: bt },
-    backend: args.backend as never,
-    attrs: { ...attrs, transposeA: false, transposeB: false },
-  }) as TensorInfo;
+  const out = batchwise(backend, at, bt, { ...attrs, transposeA: false, transposeB: false });
   if (at !== a) release(backend, at);
   if (bt !== b) release(backend, bt);
   return out;
+}
+
+function product(values: number[]): number {
+  return values.reduce((x, y) => x * y, 1);
+}
+
+/**
+ * a [..., m, k] x b [..., k, n], neither transposed. wasm's kernel takes its
+ * XNNPACK path for one matrix pair only and runs a scalar loop for a batch
+ * (attention's [1, heads, t, d] products: ~5x slower), so a batch runs as
+ * one product per matrix pair, its operands copied out and the results
+ * copied back. Batch dimensions must be equal or one side a single matrix;
+ * other broadcasts run the shipped kernel.
+ */
+function batchwise(
+  backend: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  attrs: NamedAttrMap,
+): TensorInfo {
+  const plain = plainBatchMatMul as KernelFunc;
+  const call = (x: TensorInfo, y: TensorInfo) =>
+    plain({ inputs: { a: x, b: y }, backend: backend as never, attrs }) as TensorInfo;
+  const batchShapeA = a.shape.slice(0, -2);
+  const batchShapeB = b.shape.slice(0, -2);
+  const batchA = product(batchShapeA);
+  const batchB = product(batchShapeB);
+  const sameBatch =
+    batchShapeA.length === batchShapeB.length && batchShapeA.every((d, i) => d === batchShapeB[i]);
+  if (Math.max(batchA, batchB) <= 1 || (!sameBatch && batchA !== 1 && batchB !== 1)) {
+    return call(a, b);
+  }
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1];
+  const batch = Math.max(batchA, batchB);
+  const outShape = [...(batchA >= batchB ? batchShapeA : batchShapeB), m, n];
+  const out = backend.makeOutput(outShape, 'float32');
+  const matrix = (x: TensorInfo, i: number, rows: number, columns: number): TensorInfo => {
+    const size = rows * columns;
+    const part = backend.makeOutput([rows, columns], 'float32');
+    const from = i * size;
+    backend.typedArrayFromHeap(part).set(backend.typedArrayFromHeap(x).subarray(from, from + size));
+    return part;
+  };
+  for (let i = 0; i < batch; i++) {
+    const ai = batchA === 1 ? a : matrix(a, i, m, k);
+    const bi = batchB === 1 ? b : matrix(b, i, k, n);
+    const yi = call(ai, bi);
+    if (ai !== a) release(backend, ai);
+    if (bi !== b) release(backend, bi);
+    // Views after the product: a growing heap invalidates older ones.
+    backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(yi), i * m * n);
+    release(backend, yi);
+  }
+  return out;
+}
+
+/**
+ * Identity sharing its input's data (one more reference), as the cpu
+ * backend's does: tensors are never written in place, and wasm's own
+ * Identity copies every value (~4000 calls a training step).
+ */
+function identity(args: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo {
+  const x = args.inputs.x as TensorInfo;
+  const backend = args.backend as WasmBackendLike;
+  if (x.dtype === 'string') {
+    return (plainIdentity as KernelFunc)(args as never) as TensorInfo;
+  }
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 const TRAINING_KERNELS: KernelConfig[] = [
   { kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2DBackpropFilter },
   { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput },
   { kernelName: 'BatchMatMul', backendName: BACKEND, kernelFunc: batchMatMul },
+  { kernelName: 'Identity', backendName: BACKEND, kernelFunc: identity },
 ];
 
 let gradientsRegistered = false;
@@ -524,6 +594,8 @@ export function registerWasmTrainingKernels(): void {
   registerLeakyReluGradient();
   plainBatchMatMul = shippedKernel('BatchMatMul');
   (batchMatMul as MarkedKernelFunc)[SHIPPED] = plainBatchMatMul;
+  plainIdentity = shippedKernel('Identity');
+  (identity as MarkedKernelFunc)[SHIPPED] = plainIdentity;
   const shipped = new Map<string, KernelFunc>();
   const layout = layoutKernels((name) => shipped.get(name) as KernelFunc);
   for (const { kernelName, kernelFunc } of layout) {

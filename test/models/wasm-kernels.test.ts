@@ -247,6 +247,59 @@ describe('models/wasm-kernels: training convolutions on wasm against cpu', () =>
     });
   }
 
+  it('batched matMul (per-matrix XNNPACK products) agrees with cpu, with broadcasts and transposes', async () => {
+    const rng = new Rng(11);
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[1, 3, 6, 4], [1, 3, 4, 5], false, false], // attention: [1, heads, t, d]
+      [[2, 3, 4, 6], [2, 3, 5, 4], true, true],
+      [[3, 6, 4], [4, 5], false, false], // one matrix on the right
+      [[6, 4], [2, 3, 4, 5], false, false], // one matrix on the left
+      [[1, 6, 4], [3, 4, 5], false, false],
+      [[2, 1, 6, 4], [1, 3, 4, 5], false, false], // crossed broadcast: shipped kernel
+    ];
+    const values = cases.map(([sa, sb]) => [
+      randomArray(
+        rng,
+        sa.reduce((x, y) => x * y),
+      ),
+      randomArray(
+        rng,
+        sb.reduce((x, y) => x * y),
+      ),
+    ]);
+    const results: Float32Array[][] = [];
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      results.push(
+        cases.map(([sa, sb, ta, tb], i) =>
+          tf.tidy(
+            () =>
+              tf
+                .matMul(tf.tensor(values[i][0], sa), tf.tensor(values[i][1], sb), ta, tb)
+                .dataSync() as Float32Array,
+          ),
+        ),
+      );
+    }
+    results[0].forEach((cpu, i) => {
+      assert.equal(results[1][i].length, cpu.length);
+      assert.ok(relativeError(results[1][i], cpu) < TOLERANCE, `case ${i}`);
+    });
+  });
+
+  it('identity shares data: a clone outlives its source and the last disposal frees it', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const before = backend.numDataIds();
+    const source = tf.tensor1d([1, 2, 3]);
+    const copy = tf.clone(source);
+    assert.equal(backend.numDataIds(), before + 1);
+    source.dispose();
+    assert.deepEqual([...copy.dataSync()], [1, 2, 3]);
+    copy.dispose();
+    assert.equal(backend.numDataIds(), before);
+  });
+
   it('a second copy of the module registering again wraps the shipped kernel, not a wrapper', async () => {
     const first = await import('../../models/wasm-kernels.js');
     // @ts-expect-error: a query makes a second module instance
