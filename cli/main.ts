@@ -46,10 +46,27 @@ try {
   } else if (error instanceof WireganError) {
     createLogger(logLevel()).error(`${error.name}: ${error.message}`);
     process.exitCode = 2;
+  } else if (fileSystemRefusal(error)) {
+    // A path the file system refused: missing, not writable, read-only, full disk.
+    const { path, code, syscall } = error as NodeJS.ErrnoException;
+    createLogger(logLevel()).error(`FileFormatError: ${path}: cannot ${syscall} (${code})`);
+    process.exitCode = 2;
   } else {
     // An unexpected failure: report it with its stack.
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     createLogger(logLevel()).error(`internal error: ${detail}`);
     process.exitCode = 1;
   }
+}
+
+/** Errors the file system gives for a path the user named (or one inside it). */
+function fileSystemRefusal(error: unknown): boolean {
+  const e = error as NodeJS.ErrnoException;
+  return (
+    error instanceof Error &&
+    typeof e.path === 'string' &&
+    ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(
+      e.code ?? '',
+    )
+  );
 }

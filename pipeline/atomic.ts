@@ -42,6 +42,7 @@ export function beginAtomicOutput(target: string, options: AtomicOptions = {}): 
   const force = options.force ?? false;
   checkTarget(target, force);
   const tempPath = temporaryName(target);
+  probeWritable(target, tempPath);
   let done = false;
 
   const abort = (): void => {
@@ -84,6 +85,21 @@ function checkTarget(target: string, force: boolean): void {
   if (!force && fs.existsSync(target)) {
     throw new FileFormatError(target, 'output exists; refusing to overwrite it without --force');
   }
+}
+
+/**
+ * Creates and removes the temporary file, so that a folder the user
+ * cannot write into is named before any writer (HDF5 included) tries.
+ */
+function probeWritable(target: string, tempPath: string): void {
+  try {
+    fs.closeSync(fs.openSync(tempPath, 'wx'));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    const folder = path.dirname(path.resolve(target));
+    throw new FileFormatError(target, `cannot write into ${folder} (${code})`, { cause });
+  }
+  fs.rmSync(tempPath, { force: true });
 }
 
 function temporaryName(target: string): string {

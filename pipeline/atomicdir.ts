@@ -39,7 +39,12 @@ export function beginAtomicDirectory(target: string, options: AtomicOptions = {}
     );
   }
   const tempPath = sibling(target, 'tmp');
-  fs.mkdirSync(tempPath);
+  try {
+    fs.mkdirSync(tempPath);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new FileFormatError(target, `cannot write into ${parent} (${code})`, { cause });
+  }
 
   const abort = (): void => fs.rmSync(tempPath, { recursive: true, force: true });
   const commit = (): void => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { beginAtomicOutput, writeFileAtomic } from '../../pipeline/atomic.js';
+import { beginAtomicDirectory } from '../../pipeline/atomicdir.js';
 import { FileFormatError } from '../../sim/errors.js';
 
 describe('pipeline/atomic', () => {
@@ -74,5 +75,29 @@ describe('pipeline/atomic', () => {
   it('names a missing output folder', () => {
     const target = path.join(folder, 'missing', 'out.bin');
     assert.throws(() => beginAtomicOutput(target), /missing.*does not exist/);
+  });
+
+  it('names a folder nobody can write into before any writer tries, and leaves nothing', () => {
+    // Nobody, root included, can create a file in /proc.
+    assert.throws(
+      () => beginAtomicOutput('/proc/events.h5'),
+      (e: Error) =>
+        e instanceof FileFormatError && /events\.h5: cannot write into \/proc \(E/.test(e.message),
+    );
+    const output = beginAtomicOutput(path.join(folder, 'probe.bin'));
+    assert.deepEqual(
+      fs.readdirSync(folder).filter((f) => f.includes('probe')),
+      [],
+      'the probe removes its temporary file',
+    );
+    output.abort();
+  });
+
+  it('names the folder of an output folder nobody can write into', () => {
+    assert.throws(
+      () => beginAtomicDirectory('/proc/report'),
+      (e: Error) =>
+        e instanceof FileFormatError && /report: cannot write into \/proc \(E/.test(e.message),
+    );
   });
 });
