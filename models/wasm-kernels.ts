@@ -66,6 +66,8 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   /** One more tensor shares this data (freed when the last one is disposed). */
   incRef(dataId: object): void;
+  /** The data the backend holds, by data id. */
+  dataIdMap: { has(dataId: object): boolean };
 }
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
@@ -311,6 +313,30 @@ function flipAndSwap(backend: WasmBackendLike, filter: TensorInfo): TensorInfo {
 }
 
 /**
+ * Flipped and swapped kernels by the filter data they came from. A filter
+ * serves several backward passes of a step (a generator runs three times),
+ * and a kernel tensor that lives on lets XNNPACK keep its packed weights
+ * (a new one costs up to ~1.5 ms of packing on 3x3x256x128). An entry is
+ * freed at the first call after its filter's data is gone.
+ */
+const flippedKernels = new Map<object, TensorInfo>();
+
+function flippedKernel(backend: WasmBackendLike, filter: TensorInfo): TensorInfo {
+  for (const [dataId, kernel] of flippedKernels) {
+    if (!backend.dataIdMap.has(dataId)) {
+      release(backend, kernel);
+      flippedKernels.delete(dataId);
+    }
+  }
+  let kernel = flippedKernels.get(filter.dataId);
+  if (kernel === undefined) {
+    kernel = flipAndSwap(backend, filter);
+    flippedKernels.set(filter.dataId, kernel);
+  }
+  return kernel;
+}
+
+/**
  * dx [n, h, w, cin] of a strided convolution: the columns dy [p, cout] x
  * filter^T [cout, kh * kw * cin] (p output pixels, one matrix product on
  * XNNPACK), each added back at the input pixel its tap read (col2im, in
@@ -384,7 +410,7 @@ function conv2DBackpropInput(args: {
   const sh = info.strideHeight;
   const sw = info.strideWidth;
 
-  const kernel = flipAndSwap(backend, filter);
+  const kernel = flippedKernel(backend, filter);
 
   // Rows of the dilated dy [n, oh * sh, ...] beyond what the output needs are cropped.
   let dilated = dilate(backend, dy, sh, sw);
@@ -417,7 +443,7 @@ function conv2DBackpropInput(args: {
     { x: dilated, filter: kernel },
     { strides: 1, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined as never },
   );
-  release(backend, dilated, kernel);
+  release(backend, dilated);
   return dx;
 }
 

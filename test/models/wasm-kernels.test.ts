@@ -300,6 +300,39 @@ describe('models/wasm-kernels: training convolutions on wasm against cpu', () =>
     assert.equal(backend.numDataIds(), before);
   });
 
+  it('input gradients follow a changed filter; a disposed filter frees its flipped kernel', async () => {
+    const rng = new Rng(12);
+    const shape: [number, number, number, number] = [3, 3, 4, 5];
+    const x = randomArray(rng, 1 * 6 * 7 * 4);
+    const r = randomArray(rng, 1 * 6 * 7 * 5);
+    const filters = [0, 1, 2].map(() => randomArray(rng, 3 * 3 * 4 * 5));
+    const inputGrad = (k: Float32Array) =>
+      tf.tidy(() => {
+        const f = (t: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.conv2d(t as tf.Tensor4D, tf.tensor4d(k, shape), 1, 'same'),
+              tf.tensor4d(r, [1, 6, 7, 5]),
+            ),
+          );
+        return tf
+          .grad(f)(tf.tensor4d(x, [1, 6, 7, 4]))
+          .dataSync() as Float32Array;
+      });
+    await tf.setBackend('cpu');
+    const expected = filters.map(inputGrad);
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    inputGrad(filters[0]); // frees kernels of earlier tests' filters
+    const before = backend.numDataIds();
+    filters.forEach((k, i) => {
+      const error = relativeError(inputGrad(k), expected[i]);
+      assert.ok(error < TOLERANCE, `filter ${i}: error ${error}`);
+    });
+    // Only the last filter's kernel can outlive its filter (until the next call).
+    assert.ok(backend.numDataIds() - before <= 1, `${backend.numDataIds() - before} left`);
+  });
+
   it('a second copy of the module registering again wraps the shipped kernel, not a wrapper', async () => {
     const first = await import('../../models/wasm-kernels.js');
     // @ts-expect-error: a query makes a second module instance
