@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { readGeneratorWeights } from '../models/checkpoint.js';
+import { readRunData, runDataPath } from '../models/trainer.js';
 import { generatorParameterCount } from '../models/generator-spec.js';
 import { exportGeneratorOnnx } from '../models/onnx-export.js';
 import { zeroResponse } from '../models/onnx-zero-response.js';
@@ -36,6 +37,28 @@ const MIB = 1024 * 1024;
 /** Plane names of the detector presets (data/detectors/). */
 const WIRE_PLANES = ['u', 'v', 'w'];
 
+/**
+ * The plane to record: the one the run's tile file holds (data.json), or
+ * --plane for runs that do not record it; a --plane that contradicts the
+ * record, or that no detector has, is refused.
+ */
+function exportPlane(runDir: string, asked: string | undefined): string | undefined {
+  if (asked !== undefined && !WIRE_PLANES.includes(asked)) {
+    throw new ConfigError(
+      `--plane: expected one of ${WIRE_PLANES.join(', ')} (the plane the run was ` +
+        `trained on), got "${asked}"`,
+    );
+  }
+  const recorded = readRunData(runDir)?.plane ?? undefined;
+  if (asked !== undefined && recorded !== undefined && asked !== recorded) {
+    throw new ConfigError(
+      `--plane ${asked}: run ${runDir} was trained on plane ${recorded} tiles ` +
+        `(${runDataPath(runDir)}); expected --plane ${recorded} or none`,
+    );
+  }
+  return asked ?? recorded;
+}
+
 export function registerExport(program: Command, logger: () => Logger): void {
   program
     .command('export')
@@ -43,16 +66,14 @@ export function registerExport(program: Command, logger: () => Logger): void {
     .argument('<run-dir>', 'run folder with checkpoints/ (the newest checkpoint is exported)')
     .option('-o, --out <dir>', 'output folder (default: the run folder)')
     .option('-f, --force', 'replace existing ONNX files')
-    .option('--plane <name>', 'wire plane the run was trained on, stored in the metadata')
+    .option(
+      '--plane <name>',
+      "wire plane stored in the metadata (default: the plane of the run's tile file)",
+    )
     .action(async (runDir: string, flags: ExportFlags) => {
       const log = logger();
       if (!existsSync(runDir)) throw new FileFormatError(runDir, 'no such run folder');
-      if (flags.plane !== undefined && !WIRE_PLANES.includes(flags.plane)) {
-        throw new ConfigError(
-          `--plane: expected one of ${WIRE_PLANES.join(', ')} (the plane the run was ` +
-            `trained on), got "${flags.plane}"`,
-        );
-      }
+      const plane = exportPlane(runDir, flags.plane);
       const outDir = flags.out ?? runDir;
       const force = Boolean(flags.force);
       const outputs = DIRECTIONS.map((d) =>
@@ -60,7 +81,7 @@ export function registerExport(program: Command, logger: () => Logger): void {
       );
       try {
         for (const [i, direction] of DIRECTIONS.entries()) {
-          await exportDirection(runDir, direction, outputs[i], flags.plane, log);
+          await exportDirection(runDir, direction, outputs[i], plane, log);
         }
         for (const output of outputs) output.commit();
       } finally {

@@ -165,6 +165,36 @@ export function runConfigPath(runDir: string): string {
   return path.join(runDir, 'config.json');
 }
 
+/** data.json in a run folder: the tile file a run trains on and its wire plane. */
+export function runDataPath(runDir: string): string {
+  return path.join(runDir, 'data.json');
+}
+
+/** What a run folder records of its tile file. */
+export interface RunData {
+  /** Absolute path of the tile file. */
+  readonly tiles: string;
+  /** The tile file's wire plane, null when the file records none. */
+  readonly plane: string | null;
+}
+
+/** The run's data.json, or null for runs written before it existed. */
+export function readRunData(runDir: string): RunData | null {
+  const file = runDataPath(runDir);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunData;
+  } catch (cause) {
+    throw new FileFormatError(
+      file,
+      `cannot read the run's data record: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
 /** The resolved config stored in a run folder. */
 export function readRunConfig(runDir: string): unknown {
   const file = runConfigPath(runDir);
@@ -372,9 +402,21 @@ async function prepareRunFolder(job: TrainingJob): Promise<void> {
         'or choose another --out',
     );
   }
+  const reader = await TileFileReader.open(job.data);
+  const data: RunData = { tiles: path.resolve(job.data), plane: reader.plane() ?? null };
+  reader.close();
+  const stored = job.resume ? readRunData(job.runDir) : null;
+  if (stored && stored.plane !== data.plane) {
+    throw new ConfigError(
+      `${job.data} holds plane ${data.plane ?? '(none)'} tiles, but run ${job.runDir} was ` +
+        `trained on plane ${stored.plane ?? '(none)'} tiles (${stored.tiles})`,
+    );
+  }
   fs.mkdirSync(job.runDir, { recursive: true });
   const text = `${JSON.stringify(job.config, null, 2)}\n`;
   await writeFileAtomic(runConfigPath(job.runDir), Buffer.from(text), { force: true });
+  const record = `${JSON.stringify(data, null, 2)}\n`;
+  await writeFileAtomic(runDataPath(job.runDir), Buffer.from(record), { force: true });
 }
 
 /** Running sums of each loss between log events. */

@@ -25,16 +25,18 @@
  *
  * Refused: NaN or Inf in the input (with its position), and a model whose
  * recorded direction or plane does not fit --domain or a named --plane
- * (pipeline/translate-model.ts). Left out: models without that metadata
- * are taken as they are.
+ * (pipeline/translate-model.ts); `--plane all` with a model that records
+ * its plane translates that plane only. Left out: models without that
+ * metadata are taken as they are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { readOnnxMetadata } from '../models/onnx-metadata.js';
 import type { Translator } from '../models/translator.js';
 import { ConfigError, FileFormatError, ShapeError } from '../sim/errors.js';
-import { EventFileReader } from './eventfile.js';
+import { EventFileReader, type StoredHeader } from './eventfile.js';
 import { overlapPixels } from './frametiling.js';
 import {
   type BaselineChoice,
@@ -124,11 +126,23 @@ export interface TranslateSummary {
   readonly overlap: readonly [number, number];
 }
 
+/**
+ * The plane to translate: `--plane all` on a wiregan event file narrows to
+ * the plane the model records it was trained on (a model of one plane's
+ * response says nothing about the others); otherwise the plane asked for.
+ */
+function modelPlane(job: TranslateJob, header: StoredHeader | null): string {
+  if (job.plane !== 'all' || !header || !fs.existsSync(job.model)) return job.plane;
+  const plane = readOnnxMetadata(job.model).get('plane');
+  return plane && header.planes.some((p) => p.name === plane) ? plane : job.plane;
+}
+
 /** Runs the job; `onProgress` receives start, per-batch and per-event events. */
 export async function translateEvents(
-  job: TranslateJob,
+  asked: TranslateJob,
   onProgress: (p: TranslateProgress) => void = () => {},
 ): Promise<TranslateSummary> {
+  let job = asked;
   const tag = normaliseTag(job.tag);
   const outTag = `${tag}_to_${checkJob(job)}`;
   const { attrs, skipped: skippedAttributes } = await readAttributes(job.input);
@@ -137,6 +151,7 @@ export async function translateEvents(
   try {
     const { events, without } = eventsWithTag(reader, tag);
     translator = await openTranslator(job.model, job);
+    job = { ...job, plane: modelPlane(job, reader.header()) };
     const tile = [translator.tileHeight, translator.tileWidth] as const;
     const overlap = [
       overlapPixels(job.overlap, tile[0], '--overlap'),

@@ -140,4 +140,19 @@ describe('cli/export', () => {
     assert.match(result.stderr, /--plane: expected one of u, v, w .*got "x"/);
     assert.equal(fs.existsSync(path.join(out, 'g_ab.onnx')), false);
   });
+
+  it("records the plane of the run's tile file and refuses a --plane that contradicts it", () => {
+    const recorded = path.join(dir, 'run-u');
+    fs.cpSync(run, recorded, { recursive: true });
+    fs.writeFileSync(
+      path.join(recorded, 'data.json'),
+      JSON.stringify({ tiles: '/data/tiles-u.h5', plane: 'u' }),
+    );
+    const result = wiregan('export', recorded, '--force');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(metadata(path.join(recorded, 'g_ab.onnx')).plane, 'u');
+    const wrong = wiregan('export', recorded, '--plane', 'v', '--force');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--plane v: run .*run-u was trained on plane u tiles/);
+  });
 });

@@ -12,12 +12,14 @@ import { CYCLEGAN_LOSSES, cycleGanLearner, runCycleGanTraining } from '../../mod
 import { resolvePretrainConfig, resolveTrainConfig } from '../../models/trainconfig.js';
 import {
   readRunConfig,
+  readRunData,
   runTraining,
   type Learner,
   type TrainingEvent,
 } from '../../models/trainer.js';
 import { VitUnetGenerator } from '../../models/vitunet.js';
 import { readLossHistory } from '../../pipeline/runhistory.js';
+import { TileFileReader } from '../../pipeline/tilefile.js';
 import { ConfigError, UnsupportedError } from '../../sim/errors.js';
 import { writeTrainingTiles } from '../helpers/training-tiles.js';
 
@@ -65,6 +67,10 @@ describe('models/trainer: CycleGAN and pre-training runs (wasm, tiny)', function
       [3, false, path.join(runDir, 'checkpoints', 'step-3')],
     );
     assert.deepEqual(readRunConfig(runDir), config);
+    const reader = await TileFileReader.open(tiles32);
+    const plane = reader.plane() ?? null;
+    reader.close();
+    assert.deepEqual(readRunData(runDir), { tiles: path.resolve(tiles32), plane });
 
     const kinds = events.map((e) => (e.kind === 'checkpoint' ? `ckpt${e.step}` : e.kind));
     assert.deepEqual(kinds, ['start', 'step', 'step', 'log', 'ckpt2', 'step', 'log', 'ckpt3']);

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import onnxProto from 'onnx-proto';
+
 import { DEFAULT_FRAME_TAGS } from '../../pipeline/evaluate-frames.js';
 import { runEvaluation } from '../../pipeline/evaluate.js';
 import { EventFileReader } from '../../pipeline/eventfile.js';
@@ -170,6 +172,23 @@ with h5py.File(sys.argv[1], 'r') as f:
       translateEvents(job(path.join(dir, 'x.h5'), { plane: 'q' })),
       /--plane: expected one of u, v, w, all, got "q"/,
     );
+  });
+
+  it('translates only the plane a model records when asked for all planes', async () => {
+    const { onnx } = onnxProto;
+    const proto = onnx.ModelProto.decode(fs.readFileSync(model));
+    proto.metadataProps.push(onnx.StringStringEntryProto.create({ key: 'plane', value: 'w' }));
+    const wModel = path.join(dir, 'affine-w.onnx');
+    fs.writeFileSync(wModel, onnx.ModelProto.encode(proto).finish());
+    const out = path.join(dir, 'w-all.h5');
+    await translateEvents(job(out, { model: wModel, plane: 'all' }));
+    const reader = await EventFileReader.open(out);
+    try {
+      const f = reader.readEventFrame(3, 'nearest_to_b');
+      assert.deepEqual(Array.from(f.channels), [10, 11, 12, 13, 14, 15, 16]);
+    } finally {
+      reader.close();
+    }
   });
 
   it('resumes an interrupted run to the same datasets as an uninterrupted one', async () => {
