@@ -333,6 +333,25 @@ describe('models/wasm-kernels: training convolutions on wasm against cpu', () =>
     assert.ok(backend.numDataIds() - before <= 1, `${backend.numDataIds() - before} left`);
   });
 
+  it('leakyRelu (x * step(x, alpha)) is the float32 product, within an ulp of cpu', async () => {
+    const rng = new Rng(13);
+    const values = randomArray(rng, 4 * 9 * 7 * 5);
+    values.set([0, -0, 1e-30, -1e-30, 3e38, -3e38]);
+    await tf.setBackend('wasm');
+    const got = tf.tidy(
+      () => tf.leakyRelu(tf.tensor4d(values, [4, 9, 7, 5]), 0.2).dataSync() as Float32Array,
+    );
+    // float32 alpha times float32 x, rounded once to float32 (as wasm's own kernel).
+    const alpha = Math.fround(0.2);
+    const expected = values.map((v) => (v > 0 ? v : Math.fround(alpha * v)));
+    assert.deepEqual(got, expected);
+    await tf.setBackend('cpu');
+    const cpu = tf.tidy(
+      () => tf.leakyRelu(tf.tensor4d(values, [4, 9, 7, 5]), 0.2).dataSync() as Float32Array,
+    );
+    cpu.forEach((v, i) => assert.ok(Math.abs(got[i] - v) <= Math.abs(v) * 2 ** -23, `at ${i}`));
+  });
+
   it('a second copy of the module registering again wraps the shipped kernel, not a wrapper', async () => {
     const first = await import('../../models/wasm-kernels.js');
     // @ts-expect-error: a query makes a second module instance
