@@ -1,33 +1,36 @@
 /**
  * Training kernels that the tfjs wasm backend lacks or runs slowly, built
- * from its own fast kernels (XNNPACK Conv2D, Transpose, Slice, PadV2,
- * Reshape), plus zero gradients for comparison ops.
+ * from its own fast kernels (XNNPACK Conv2D and BatchMatMul, Transpose,
+ * Slice, PadV2, Reshape, Step, Multiply), plus zero gradients for
+ * comparison ops.
  *
  * - Conv2DBackpropFilter (not registered on wasm): the filter gradient
  *   dW [kh, kw, cin, cout] is the input's transposed patches
  *   [kh * kw * cin, p] (im2col over the p output pixels, built in
  *   JavaScript from the channels-first input, in blocks of output rows)
- *   times dy [p, cout], on wasm's BatchMatMul (XNNPACK). About 2x faster
- *   than the same sum as a convolution with dy as its filter, where
- *   XNNPACK's kernel streams the whole packed dy once per few rows.
- * - Conv2DBackpropInput (wasm's own is a scalar loop): at stride 1 the input
- *   gradient dx [n, h, w, cin] is a stride-1 convolution of dy, dilated by the
- *   stride (s - 1 zeros between samples), padded by (k - 1 - pad) before,
- *   with the kernel flipped in both spatial axes and its in/out swapped:
- *   [kh, kw, cin, cout] -> [kh, kw, cout, cin] (in JavaScript: wasm's
- *   Reverse is slower than the convolution). At larger strides, where
- *   that convolution would mostly multiply zeros, dx is dy x filter^T
- *   (im2col columns, one matrix product) added back at the input pixels
- *   (col2im).
+ *   times dy [p, cout], on wasm's BatchMatMul. About a third less time than
+ *   the same sum as a convolution with dy as its filter (XNNPACK runs that
+ *   long reduction into few outputs at under half its usual rate).
+ * - Conv2DBackpropInput (wasm's own is a scalar loop): at stride 1 the
+ *   input gradient dx [n, h, w, cin] is a convolution of dy, padded by
+ *   (k - 1 - pad) before, with the kernel flipped in both spatial
+ *   axes and its in/out swapped: [kh, kw, cin, cout] -> [kh, kw, cout, cin]
+ *   (in JavaScript: wasm's Reverse is slower than the convolution; kept
+ *   while the filter lives, so that XNNPACK keeps its packed weights). At
+ *   larger strides, where that convolution of the dilated dy would mostly
+ *   multiply zeros, dx is dy x filter^T (im2col columns, one matrix
+ *   product) added back at the input pixels (col2im).
  * - Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual: piecewise
  *   constant, so their gradient is zero; registering it lets second
  *   derivatives pass through leakyRelu and maximum (gradient penalty).
  *
  * - LeakyRelu's gradient (all backends): dy * step(x, alpha), one kernel
  *   instead of three.
- * - BatchMatMul: transposed operands are transposed first (wasm's kernel
- *   runs a scalar loop for them), then the shipped kernel's fast path runs.
+ * - BatchMatMul: transposed operands are transposed first and a batch runs
+ *   as one product per matrix (wasm's kernel runs a scalar loop for
+ *   either), so that the shipped kernel's XNNPACK path runs.
  * - LeakyRelu as x * step(x, alpha) (wasm's own is a scalar loop).
+ * - Identity shares its input's data instead of copying it.
  * - SplitV, Concat, ResizeNearestNeighborGrad: JavaScript loops over the
  *   heap (models/wasm-kernels-layout.ts).
  *
@@ -264,33 +267,6 @@ function rowBlock(backend: WasmBackendLike, dy: TensorInfo, oy0: number, rows: n
   return out;
 }
 
-/** dy [n, oh, ow, c] with s - 1 zeros after each sample: [n, oh * sh, ow * sw, c]. */
-function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number): TensorInfo {
-  const [n, oh, ow, c] = dy.shape;
-  if (sh === 1 && sw === 1) return run(backend, 'Identity', { x: dy }, {});
-  const spread = run(backend, 'Reshape', { x: dy }, { shape: [n, oh, 1, ow, 1, c] });
-  const padded = run(
-    backend,
-    'PadV2',
-    { x: spread },
-    {
-      paddings: [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ],
-      constantValue: 0,
-    },
-  );
-  release(backend, spread);
-  const out = run(backend, 'Reshape', { x: padded }, { shape: [n, oh * sh, ow * sw, c] });
-  release(backend, padded);
-  return out;
-}
-
 /**
  * Kernel [kh, kw, cin, cout] flipped in both spatial axes with in and out
  * swapped: [kh, kw, cout, cin], in one pass over a copy of the kernel
@@ -408,29 +384,25 @@ function conv2DBackpropInput(args: {
   }
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
-  const sh = info.strideHeight;
-  const sw = info.strideWidth;
 
   const kernel = flippedKernel(backend, filter);
 
-  // Rows of the dilated dy [n, oh * sh, ...] beyond what the output needs are cropped.
-  let dilated = dilate(backend, dy, sh, sw);
+  // Rows and columns of dy beyond what the output needs are cropped.
+  let source = dy;
   const top = kh - 1 - info.padInfo.top;
   const left = kw - 1 - info.padInfo.left;
-  const bottom = h - dilated.shape[1] + info.padInfo.top;
-  const right = w - dilated.shape[2] + info.padInfo.left;
-  if (bottom < 0 || right < 0) {
-    const [n, dh, dw, c] = dilated.shape;
-    const size = [n, dh + Math.min(bottom, 0), dw + Math.min(right, 0), c];
-    const cropped = run(backend, 'Slice', { x: dilated }, { begin: [0, 0, 0, 0], size });
-    release(backend, dilated);
-    dilated = cropped;
-  }
+  const bottom = h - dy.shape[1] + info.padInfo.top;
+  const right = w - dy.shape[2] + info.padInfo.left;
   if (top < 0 || left < 0) {
     throw new UnsupportedError(
       `Conv2DBackpropInput on wasm: padding above kernel size - 1 (kernel ${kh}x${kw}, ` +
         `pad ${info.padInfo.top}/${info.padInfo.left})`,
     );
+  }
+  if (bottom < 0 || right < 0) {
+    const [n, dh, dw, c] = dy.shape;
+    const size = [n, dh + Math.min(bottom, 0), dw + Math.min(right, 0), c];
+    source = run(backend, 'Slice', { x: dy }, { begin: [0, 0, 0, 0], size });
   }
   const pad: Pad4 = [
     [0, 0],
@@ -441,10 +413,10 @@ function conv2DBackpropInput(args: {
   const dx = run(
     backend,
     'Conv2D',
-    { x: dilated, filter: kernel },
+    { x: source, filter: kernel },
     { strides: 1, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined as never },
   );
-  release(backend, dilated);
+  if (source !== dy) release(backend, source);
   return dx;
 }
 
