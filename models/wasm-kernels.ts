@@ -153,6 +153,10 @@ function fillPatchesT(
   const heap = new Float32Array(dst.buffer);
   const dstAt = dst.byteOffset / 4;
   const xcAt = xc.byteOffset / 4;
+  if (g.sw === 1 && ow === w) {
+    fillPatchesFullWidth(heap, dstAt, xcAt, xShape, oy0, rows, g);
+    return;
+  }
   // Output columns ox whose tap kx lands inside the image: ox0 .. ox1 - 1.
   for (let kx = 0; kx < g.kw; kx++) {
     const ox0 = Math.max(0, Math.ceil((g.left - kx) / g.sw));
@@ -179,6 +183,52 @@ function fillPatchesT(
             } else {
               for (; to < end; from += g.sw) dst[to++] = xc[from];
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * fillPatchesT where the output is as wide as the input at stride 1 (same
+ * padding): the block of one tap and channel is the channel's plane
+ * shifted by (ky - top) rows and (kx - left) columns, so it moves in one
+ * memmove per sample; the columns that wrapped around a row edge and the
+ * rows outside the image are then zeroed.
+ */
+function fillPatchesFullWidth(
+  heap: Float32Array,
+  dstAt: number,
+  xcAt: number,
+  xShape: number[],
+  oy0: number,
+  rows: number,
+  g: PatchGeometry,
+): void {
+  const [n, h, w, cin] = xShape;
+  const columns = n * rows * w;
+  for (let ky = 0; ky < g.kh; ky++) {
+    // Block rows r0 .. r1 - 1 read image rows inside 0 .. h - 1.
+    const r0 = Math.min(rows, Math.max(0, g.top - ky - oy0));
+    const r1 = Math.max(r0, Math.min(rows, h + g.top - ky - oy0));
+    for (let kx = 0; kx < g.kw; kx++) {
+      const shift = kx - g.left;
+      for (let ci = 0; ci < cin; ci++) {
+        const row = dstAt + ((ky * g.kw + kx) * cin + ci) * columns;
+        for (let b = 0; b < n; b++) {
+          const start = row + b * rows * w;
+          heap.fill(0, start, start + r0 * w);
+          heap.fill(0, start + r1 * w, start + rows * w);
+          if (r1 === r0) continue;
+          const from = xcAt + ((b * cin + ci) * h + oy0 + r0 + ky - g.top) * w + shift;
+          // Reads up to |shift| values past the plane's ends; they land in
+          // the wrapped columns zeroed below.
+          heap.copyWithin(start + r0 * w, from, from + (r1 - r0) * w);
+          for (let r = r0; r < r1; r++) {
+            const at = start + r * w;
+            if (shift < 0) heap.fill(0, at, at - shift);
+            else if (shift > 0) heap.fill(0, at + w - shift, at + w);
           }
         }
       }

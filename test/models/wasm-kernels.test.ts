@@ -63,6 +63,14 @@ const CASES: ConvCase[] = [
   },
   { title: '4x4 stride 1 pad 1', x: [1, 7, 9, 3], k: [4, 4, 3, 2], stride: 1, pad: PATCH_PAD },
   { title: '1x1 valid stride 1', x: [1, 5, 5, 4], k: [1, 1, 4, 1], stride: 1, pad: 'valid' },
+  {
+    title: '4x4 same stride 1 (uneven padding)',
+    x: [2, 6, 7, 2],
+    k: [4, 4, 2, 3],
+    stride: 1,
+    pad: 'same',
+  },
+  { title: '5x5 same stride 1', x: [1, 4, 6, 3], k: [5, 5, 3, 2], stride: 1, pad: 'same' },
   // n * ow * kh * kw * cin = 82944 patch floats an output row: 101 rows a
   // block, two blocks. Sums of 32768 float32 terms: 1e-5.
   {
