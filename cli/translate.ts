@@ -40,7 +40,11 @@ export function registerTranslate(program: Command, logger: () => Logger): void 
     .option('-m, --model <model.onnx>', 'exported generator, e.g. runs/<name>/g_ab.onnx')
     .option('-o, --out <translated.h5>', 'output event file')
     .option('--tag <tag>', 'frame tag to translate (orig or frame_orig, gauss, ...)', d.tag)
-    .option('--plane <name>', 'plane from the file header (u, v, w) or all', d.plane)
+    .option(
+      '--plane <name>',
+      "plane from the file header (u, v, w), all, or auto: the model's recorded plane, else all",
+      d.plane,
+    )
     .option(
       '--domain <a|b>',
       'domain the model translates into: output tag <tag>_to_<domain>',

@@ -104,18 +104,33 @@ function evaluateEvent(
   ] as const;
   const [rows, ticks] = checkShapes(job, files, event);
   const channels = files.truth.readChannels(event, job.truthTag);
+  const translatedChannels = files.translated.readChannels(event, job.translatedTag);
   const out: MetricsRow[] = [];
   let preview: Preview | null = null;
 
-  for (const [p, plane] of planes.entries()) {
+  // The planes both frames hold, with their rows in each.
+  const present = planes.flatMap((plane) => {
     const range = planeRows(job.truthFile, event, job.truthTag, channels, plane);
-    if (!range) continue;
+    const translatedRange = planeRows(
+      job.translatedFile,
+      event,
+      job.translatedTag,
+      translatedChannels,
+      plane,
+    );
+    return range && translatedRange ? [{ plane, range, translatedRange }] : [];
+  });
+  for (const [p, { plane, range, translatedRange }] of present.entries()) {
+    checkPlaneChannels(job, event, plane, channels, range, translatedChannels, translatedRange);
     const h = range[1] - range[0];
     // Each [h, ticks], baseline subtracted.
     const [input, output, truth] = sources.map(([file, tag]) => {
-      const frame = file.readFrame(event, tag, range);
-      const where = { path: file.path, event, tag, firstRow: range[0], ticks };
-      refuseNonFinite(frame, { ...where, channelOf: (row) => channels[row] }, 'evaluate');
+      const rowsOf =
+        file === files.translated && tag === job.translatedTag ? translatedRange : range;
+      const frame = file.readFrame(event, tag, rowsOf);
+      const where = { path: file.path, event, tag, firstRow: rowsOf[0], ticks };
+      const ofRow = rowsOf === range ? channels : translatedChannels;
+      refuseNonFinite(frame, { ...where, channelOf: (row) => ofRow[row] }, 'evaluate');
       for (let i = 0; i < frame.length; i++) frame[i] -= plane.baselineAdc;
       return frame;
     });
@@ -129,7 +144,7 @@ function evaluateEvent(
       cycleL1: NaN,
       ...metrics,
     });
-    if (withPreview && p === planes.length - 1) {
+    if (withPreview && p === present.length - 1) {
       preview = framePreview(job, event, plane.name, { input, output, truth }, h, ticks);
     }
   }
@@ -217,29 +232,56 @@ function matchEvents(truth: EventFileReader, translated: EventFileReader): numbe
 }
 
 /** [channels, ticks] shared by the three frames, and the same channel list. */
+/**
+ * The input frame must have the truth frame's shape and channels; the
+ * translated one its ticks, and rows of whole planes (a translation of
+ * some planes only is scored on those planes).
+ */
 function checkShapes(job: FrameEvaluationJob, files: Files, event: number): [number, number] {
   const shape = files.truth.frameShape(event, job.truthTag);
   const reference = files.truth.readChannels(event, job.truthTag);
-  for (const [file, tag] of [
-    [files.truth, job.inputTag],
-    [files.translated, job.translatedTag],
+  const input = files.truth.frameShape(event, job.inputTag);
+  const translated = files.translated.frameShape(event, job.translatedTag);
+  for (const [file, tag, other, rows] of [
+    [files.truth, job.inputTag, input, shape[0]],
+    [files.translated, job.translatedTag, translated, translated[0]],
   ] as const) {
-    const other = file.frameShape(event, tag);
-    if (other[0] !== shape[0] || other[1] !== shape[1]) {
+    if (other[0] !== rows || other[1] !== shape[1]) {
       throw new ShapeError(
         `${file.path} (dataset /${event}/frame_${tag}): expected the truth frame's ` +
-          `[channel, tick] = [${shape}] of ${job.truthFile}, got [${other}]`,
-      );
-    }
-    const channels = file.readChannels(event, tag);
-    if (!channels.every((c, i) => c === reference[i])) {
-      throw new ShapeError(
-        `${file.path} (dataset /${event}/channels_${tag}): channel list differs from ` +
-          `${job.truthFile} /${event}/channels_${job.truthTag}`,
+          `[channel, tick] = [${shape}] of ${job.truthFile} (or its ticks, for a ` +
+          `translation of some planes), got [${other}]`,
       );
     }
   }
+  const channels = files.truth.readChannels(event, job.inputTag);
+  if (!channels.every((c, i) => c === reference[i])) {
+    throw new ShapeError(
+      `${files.truth.path} (dataset /${event}/channels_${job.inputTag}): channel list differs ` +
+        `from /${event}/channels_${job.truthTag}`,
+    );
+  }
   return shape;
+}
+
+/** A plane's channels in the translated frame must be the truth frame's. */
+function checkPlaneChannels(
+  job: FrameEvaluationJob,
+  event: number,
+  plane: StoredPlane,
+  channels: Int32Array,
+  range: [number, number],
+  translatedChannels: Int32Array,
+  translatedRange: [number, number],
+): void {
+  const want = channels.subarray(...range);
+  const got = translatedChannels.subarray(...translatedRange);
+  if (want.length !== got.length || !want.every((c, i) => c === got[i])) {
+    throw new ShapeError(
+      `${job.translatedFile} (dataset /${event}/channels_${job.translatedTag}): plane ` +
+        `${plane.name}'s channel list differs from ${job.truthFile} /${event}/channels_${job.truthTag}`,
+    );
+  }
 }
 
 /** Rows [first, end) of the frame holding a plane's channels; null if none. */

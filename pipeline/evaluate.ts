@@ -20,10 +20,12 @@ import { ConfigError } from '../sim/errors.js';
 import { beginAtomicDirectory } from './atomicdir.js';
 import { summarise, type SummaryRow } from './evalsummary.js';
 import { evaluateFrames, type FrameEvaluationJob } from './evaluate-frames.js';
-import { evaluateTiles, type TileEvaluationJob } from './evaluate-tiles.js';
+import { evaluateTiles, GENERATOR_FILES, type TileEvaluationJob } from './evaluate-tiles.js';
+import { openHdf5 } from './hdf5.js';
 import { metricsTableBytes, type MetricsRow } from './metricstable.js';
 import { type Preview, writeReport } from './report.js';
 import { readLossHistory } from './runhistory.js';
+import { fileSha256, TRANSLATION_ATTRIBUTE } from './translate-output.js';
 
 export interface EvaluationJob {
   /** Paired tiles through the run's ONNX generators. */
@@ -87,6 +89,7 @@ export async function runEvaluation(
   if (!(Number.isFinite(job.linearThreshold) && job.linearThreshold > 0)) {
     throw new ConfigError(`linear threshold must be > 0 ADC, got ${job.linearThreshold}`);
   }
+  if (job.tiles && job.frames) await checkSameModel(job.tiles.modelDir, job.frames);
   const output = beginAtomicDirectory(job.outDir, { force: job.force });
   try {
     const result = await evaluateInto(job, output.tempPath, onProgress);
@@ -95,6 +98,38 @@ export async function runEvaluation(
   } catch (error) {
     output.abort();
     throw error;
+  }
+}
+
+/**
+ * Refuses frames translated by another model than the run's generator of
+ * that direction (by the sha256 the translation record keeps): the report
+ * would credit the run with another model's scores. Files without a
+ * record, or runs without that generator, pass.
+ */
+export async function checkSameModel(
+  runDir: string,
+  frames: Omit<FrameEvaluationJob, 'metrics'>,
+): Promise<void> {
+  const generator = path.join(
+    runDir,
+    frames.translatedTag.endsWith('_to_a') ? GENERATOR_FILES.gba : GENERATOR_FILES.gab,
+  );
+  if (!fs.existsSync(generator)) return;
+  const file = await openHdf5(frames.translatedFile, 'r');
+  let record: { model?: string; modelSha256?: string } | null = null;
+  try {
+    const text = file.attrs[TRANSLATION_ATTRIBUTE]?.value;
+    if (typeof text === 'string') record = JSON.parse(text);
+  } finally {
+    file.close();
+  }
+  if (record?.modelSha256 && record.modelSha256 !== fileSha256(generator)) {
+    throw new ConfigError(
+      `${frames.translatedFile} was translated by ${record.model ?? 'another model'}, ` +
+        `not by ${generator} (sha256 differs): evaluate it with that model's run, or ` +
+        'translate again with this one',
+    );
   }
 }
 

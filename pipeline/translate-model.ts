@@ -35,7 +35,7 @@ export interface TranslatorOptions {
   readonly threads: number;
   /** Domain the output is labelled as; must be the model's recorded target, if any. */
   readonly domain?: string;
-  /** Plane asked for (a name or `all`); a named one must be the model's recorded plane, if any. */
+  /** Plane asked for (a name, `all` or `auto`); a named one must be the model's recorded plane, if any. */
   readonly plane?: string;
 }
 
@@ -80,7 +80,7 @@ export function checkModelMetadata(model: string, options: TranslatorOptions): v
   }
   const plane = metadata.get('plane');
   const asked = options.plane;
-  if (plane && asked !== undefined && asked !== 'all' && asked !== plane) {
+  if (plane && asked !== undefined && asked !== 'all' && asked !== 'auto' && asked !== plane) {
     throw new ConfigError(
       `${model} was trained on plane ${plane}, but --plane is ${asked}: expected --plane ${plane}`,
     );

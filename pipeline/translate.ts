@@ -25,8 +25,8 @@
  *
  * Refused: NaN or Inf in the input (with its position), and a model whose
  * recorded direction or plane does not fit --domain or a named --plane
- * (pipeline/translate-model.ts); `--plane all` with a model that records
- * its plane translates that plane only. Left out: models without that
+ * (pipeline/translate-model.ts); `--plane auto` (the default) translates
+ * the plane the model records, or all planes when it records none. Left out: models without that
  * metadata are taken as they are.
  */
 import fs from 'node:fs';
@@ -61,7 +61,7 @@ export interface TranslateJob {
   readonly out: string;
   /** Frame tag to translate (`nearest`, `orig` or `frame_orig`, ...). */
   readonly tag: string;
-  /** Plane name from the file header, or `all`. */
+  /** Plane name from the file header, `all`, or `auto` (the model's recorded plane, else all). */
   readonly plane: string;
   /** Domain the model translates into: the output tag is `<tag>_to_<domain>`. */
   readonly domain: 'a' | 'b';
@@ -82,7 +82,7 @@ export interface TranslateJob {
 
 export const DEFAULT_TRANSLATE = {
   tag: 'nearest',
-  plane: 'all',
+  plane: 'auto',
   domain: 'b',
   overlap: 0.25,
   batch: 4,
@@ -127,14 +127,16 @@ export interface TranslateSummary {
 }
 
 /**
- * The plane to translate: `--plane all` on a wiregan event file narrows to
- * the plane the model records it was trained on (a model of one plane's
- * response says nothing about the others); otherwise the plane asked for.
+ * The plane to translate for `--plane auto`: on a wiregan event file, the
+ * plane the model records it was trained on (a model of one plane's
+ * response says nothing about the others), else all planes. Any other
+ * value is taken as asked.
  */
 function modelPlane(job: TranslateJob, header: StoredHeader | null): string {
-  if (job.plane !== 'all' || !header || !fs.existsSync(job.model)) return job.plane;
+  if (job.plane !== 'auto') return job.plane;
+  if (!header || !fs.existsSync(job.model)) return 'all';
   const plane = readOnnxMetadata(job.model).get('plane');
-  return plane && header.planes.some((p) => p.name === plane) ? plane : job.plane;
+  return plane && header.planes.some((p) => p.name === plane) ? plane : 'all';
 }
 
 /** Runs the job; `onProgress` receives start, per-batch and per-event events. */

@@ -130,16 +130,15 @@ describe('pipeline/evaluate on full frames', () => {
   });
 
   it('refuses frames of another shape and unknown tags, naming the dataset', async () => {
+    // 12 channels: planes u and v whole, plane w cut after two of its seven.
     const short = path.join(dir, 'short.h5');
-    await writeEvents(short, [3], (e) => [frame('nearest_to_b', 2, e, 10)]);
+    await writeEvents(short, [3], (e) => [frame('nearest_to_b', 2, e, 12)]);
     const bad = job(path.join(dir, 'eval-shape'));
     await assert.rejects(
       runEvaluation({ ...bad, frames: { ...bad.frames!, translatedFile: short } }),
       (e: Error) =>
         e instanceof ShapeError &&
-        e.message.includes(
-          "/3/frame_nearest_to_b): expected the truth frame's [channel, tick] = [17,300]",
-        ),
+        e.message.includes("/3/channels_nearest_to_b): plane w's channel list differs from"),
     );
     await assert.rejects(
       runEvaluation({ ...bad, frames: { ...bad.frames!, translatedTag: 'multiwire_to_a' } }),

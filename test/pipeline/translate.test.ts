@@ -7,7 +7,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 
 import { DEFAULT_FRAME_TAGS } from '../../pipeline/evaluate-frames.js';
-import { runEvaluation } from '../../pipeline/evaluate.js';
+import { checkSameModel, runEvaluation } from '../../pipeline/evaluate.js';
 import { EventFileReader } from '../../pipeline/eventfile.js';
 import { readMetricsTable } from '../../pipeline/metricstable.js';
 import { PartialOutput } from '../../pipeline/translate-output.js';
@@ -155,6 +155,26 @@ with h5py.File(sys.argv[1], 'r') as f:
     }
   });
 
+  it('refuses frames translated by another model than the run it is credited to', async () => {
+    const frames = { truthFile: events, translatedFile: path.join(dir, 'translated.h5') };
+    const job = { ...frames, ...DEFAULT_FRAME_TAGS, previewSize: [4, 100] as [number, number] };
+    const same = path.join(dir, 'run-same');
+    fs.mkdirSync(same);
+    fs.copyFileSync(model, path.join(same, 'g_ab.onnx'));
+    await checkSameModel(same, job);
+    const other = path.join(dir, 'run-other');
+    fs.mkdirSync(other);
+    writeAffineModel(path.join(other, 'g_ab.onnx'), 8, 32, 2, 0);
+    await assert.rejects(
+      checkSameModel(other, job),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /translated\.h5 was translated by .*affine\.onnx, not by .*run-other\/g_ab\.onnx/.test(
+          e.message,
+        ),
+    );
+  });
+
   it('translates one plane only, under _to_a for a g_ba model', async () => {
     const out = path.join(dir, 'w.h5');
     await translateEvents(job(out, { plane: 'w', domain: 'a', tag: 'frame_multiwire' }));
@@ -174,20 +194,46 @@ with h5py.File(sys.argv[1], 'r') as f:
     );
   });
 
-  it('translates only the plane a model records when asked for all planes', async () => {
+  it('translates only the plane a model records by default (--plane auto)', async () => {
     const { onnx } = onnxProto;
     const proto = onnx.ModelProto.decode(fs.readFileSync(model));
     proto.metadataProps.push(onnx.StringStringEntryProto.create({ key: 'plane', value: 'w' }));
     const wModel = path.join(dir, 'affine-w.onnx');
     fs.writeFileSync(wModel, onnx.ModelProto.encode(proto).finish());
     const out = path.join(dir, 'w-all.h5');
-    await translateEvents(job(out, { model: wModel, plane: 'all' }));
+    await translateEvents(job(out, { model: wModel, plane: 'auto' }));
     const reader = await EventFileReader.open(out);
     try {
       const f = reader.readEventFrame(3, 'nearest_to_b');
       assert.deepEqual(Array.from(f.channels), [10, 11, 12, 13, 14, 15, 16]);
     } finally {
       reader.close();
+    }
+    // Scored on that plane alone.
+    const result = await runEvaluation({
+      frames: {
+        truthFile: events,
+        translatedFile: out,
+        ...DEFAULT_FRAME_TAGS,
+        previewSize: [4, 100],
+      },
+      outDir: path.join(dir, 'eval-w'),
+      force: false,
+      metrics: { threshold: 0.5 },
+      linearThreshold: 3,
+    });
+    const rows = readMetricsTable(result.metricsFile);
+    assert.deepEqual(
+      rows.map((r) => `${r.event}${r.plane}`),
+      ['3w', '4w', '5w'],
+    );
+    for (const row of rows) {
+      let l1 = 0;
+      for (let c = 10; c < 17; c++) {
+        for (let t = 0; t < TICKS; t++)
+          l1 += Math.abs(SCALE * signal(0, row.event, c, t) + OFFSET - signal(1, row.event, c, t));
+      }
+      assert.ok(Math.abs(row.l1 - l1 / (7 * TICKS)) < 1e-4, `${row.event} ${row.plane}`);
     }
   });
 
