@@ -212,11 +212,26 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
   const { config } = job;
   const tileCrop = await checkTileSize(job.data, config);
   const resumed = job.resume ? readResumePoint(job) : null;
+  const existed = fs.existsSync(job.runDir);
   await prepareRunFolder(job);
+  // A new run that fails before its first step leaves no run folder behind.
+  const discard = (): void => {
+    if (job.resume) return;
+    if (!existed) fs.rmSync(job.runDir, { recursive: true, force: true });
+    else
+      for (const file of [runConfigPath, runDataPath]) fs.rmSync(file(job.runDir), { force: true });
+  };
 
-  const learner = await job.createLearner();
+  let learner: Learner;
+  try {
+    learner = await job.createLearner();
+  } catch (error) {
+    discard();
+    throw error;
+  }
   let loader: BatchSource | undefined;
   let failed = false;
+  let started = false;
   try {
     if (resumed) await learner.restore(resumed.state);
     loader = await createTileLoader({
@@ -239,9 +254,11 @@ export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
       evalHistoryPath(job.runDir),
       resumed?.step ?? 0,
     );
+    started = true;
     return await loop(job, learner, loader, { history, evaluation }, resumed, tileCrop);
   } catch (error) {
     failed = true;
+    if (!started) discard();
     throw explainFailure(error);
   } finally {
     await loader?.close();

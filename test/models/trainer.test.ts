@@ -212,6 +212,24 @@ describe('models/trainer: CycleGAN and pre-training runs (wasm, tiny)', function
     assert.equal(readGeneratorWeights(runDir, 'gen_ab').step, 2);
   });
 
+  it('leaves no run folder when a new run fails before its first step', async () => {
+    const runDir = path.join(dir, 'run-bad-init');
+    await assert.rejects(
+      runTraining({
+        kind: 'cyclegan',
+        config: tiny(2),
+        data: tiles32,
+        runDir,
+        resume: false,
+        createLearner: () => {
+          throw new ConfigError('--init: not a pre-training run');
+        },
+      }),
+      /not a pre-training run/,
+    );
+    assert.equal(fs.existsSync(runDir), false);
+  });
+
   it('reports a wasm abort in a step as the backend running out of memory', async () => {
     const inner = cycleGanLearner(tiny(2));
     const aborting: Learner = {
