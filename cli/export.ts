@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { readGeneratorWeights } from '../models/checkpoint.js';
-import { readRunData, runDataPath } from '../models/trainer.js';
+import { readRunData, runDataPath } from '../models/rundata.js';
 import { generatorParameterCount } from '../models/generator-spec.js';
 import { exportGeneratorOnnx } from '../models/onnx-export.js';
 import { zeroResponse } from '../models/onnx-zero-response.js';

@@ -49,6 +49,7 @@ import {
   type NetworkWeights,
 } from './checkpoint.js';
 import type { GeneratorConfig } from './generator-spec.js';
+import { readRunData, type RunData, runDataPath } from './rundata.js';
 import { evaluateAt, openEvaluation, type Evaluation } from './train-eval.js';
 import type { DataConfig, EvalConfig, RunLoopConfig } from './trainconfig.js';
 import type { Translator } from './translator.js';
@@ -165,36 +166,6 @@ export function runConfigPath(runDir: string): string {
   return path.join(runDir, 'config.json');
 }
 
-/** data.json in a run folder: the tile file a run trains on and its wire plane. */
-export function runDataPath(runDir: string): string {
-  return path.join(runDir, 'data.json');
-}
-
-/** What a run folder records of its tile file. */
-export interface RunData {
-  /** Absolute path of the tile file. */
-  readonly tiles: string;
-  /** The tile file's wire plane, null when the file records none. */
-  readonly plane: string | null;
-}
-
-/** The run's data.json, or null for runs written before it existed. */
-export function readRunData(runDir: string): RunData | null {
-  const file = runDataPath(runDir);
-  if (!fs.existsSync(file)) return null;
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunData;
-  } catch (cause) {
-    throw new FileFormatError(
-      file,
-      `cannot read the run's data record: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-}
-
 /** The resolved config stored in a run folder. */
 export function readRunConfig(runDir: string): unknown {
   const file = runConfigPath(runDir);
@@ -210,10 +181,11 @@ export function readRunConfig(runDir: string): unknown {
 /** Runs (or resumes) a training job to `config.steps` steps or until aborted. */
 export async function runTraining(job: TrainingJob): Promise<TrainingSummary> {
   const { config } = job;
-  const tileCrop = await checkTileSize(job.data, config);
+  const tiles = await readTileFacts(job.data);
+  const tileCrop = checkTileSize(job.data, tiles.tile, config);
   const resumed = job.resume ? readResumePoint(job) : null;
   const existed = fs.existsSync(job.runDir);
-  await prepareRunFolder(job);
+  await prepareRunFolder(job, tiles.record);
   // A new run that fails before its first step leaves no run folder behind.
   const discard = (): void => {
     if (job.resume) return;
@@ -380,13 +352,25 @@ async function saveCheckpoint(
  * The crop to cut from the file's tiles, or null when they already have
  * the generator's size; a ConfigError when they cannot be used.
  */
-async function checkTileSize(
+/** The tile file's record for data.json and its tile size, read once. */
+async function readTileFacts(
   data: string,
-  config: LoopConfig,
-): Promise<readonly [number, number] | null> {
+): Promise<{ record: RunData; tile: readonly [number, number] }> {
   const reader = await TileFileReader.open(data);
-  const file = [reader.tileHeight, reader.tileWidth] as const;
-  reader.close();
+  try {
+    const record = { tiles: path.resolve(data), plane: reader.plane() ?? null };
+    return { record, tile: [reader.tileHeight, reader.tileWidth] };
+  } finally {
+    reader.close();
+  }
+}
+
+/** The crop size when the file's tiles are larger than the generator's, else null. */
+function checkTileSize(
+  data: string,
+  file: readonly [number, number],
+  config: LoopConfig,
+): readonly [number, number] | null {
   const [h, w] = config.model.generator.tile;
   if (file[0] === h && file[1] === w) return null;
   const sizes = `tile file ${data} has ${file[0]} x ${file[1]} tiles, the generator takes ${h} x ${w}`;
@@ -412,16 +396,13 @@ function readResumePoint(job: TrainingJob): Checkpoint {
 }
 
 /** Creates the run folder (or checks a resumed one) and writes config.json. */
-async function prepareRunFolder(job: TrainingJob): Promise<void> {
+async function prepareRunFolder(job: TrainingJob, data: RunData): Promise<void> {
   if (!job.resume && latestCheckpoint(job.runDir)) {
     throw new ConfigError(
       `run folder ${job.runDir} already has checkpoints: pass --resume to continue it ` +
         'or choose another --out',
     );
   }
-  const reader = await TileFileReader.open(job.data);
-  const data: RunData = { tiles: path.resolve(job.data), plane: reader.plane() ?? null };
-  reader.close();
   const stored = job.resume ? readRunData(job.runDir) : null;
   if (stored && stored.plane !== data.plane) {
     throw new ConfigError(

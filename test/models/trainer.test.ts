@@ -12,7 +12,6 @@ import { CYCLEGAN_LOSSES, cycleGanLearner, runCycleGanTraining } from '../../mod
 import { resolvePretrainConfig, resolveTrainConfig } from '../../models/trainconfig.js';
 import {
   readRunConfig,
-  readRunData,
   runTraining,
   type Learner,
   type TrainingEvent,
@@ -20,6 +19,7 @@ import {
 import { VitUnetGenerator } from '../../models/vitunet.js';
 import { readLossHistory } from '../../pipeline/runhistory.js';
 import { TileFileReader } from '../../pipeline/tilefile.js';
+import { readRunData } from '../../models/rundata.js';
 import { ConfigError, UnsupportedError } from '../../sim/errors.js';
 import { writeTrainingTiles } from '../helpers/training-tiles.js';
 
