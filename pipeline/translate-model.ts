@@ -37,6 +37,8 @@ export interface TranslatorOptions {
   readonly domain?: string;
   /** Plane asked for (a name, `all` or `auto`); a named one must be the model's recorded plane, if any. */
   readonly plane?: string;
+  /** The model's metadata when the caller has read it already (models/onnx-metadata.ts). */
+  readonly metadata?: ReadonlyMap<string, string>;
 }
 
 /** The install hint for the CUDA execution provider. */
@@ -57,7 +59,8 @@ export async function openTranslator(
       `workers and threads must be integers >= 0, got ${workers} and ${threads}`,
     );
   }
-  if (existsSync(model)) checkModelMetadata(model, options);
+  const metadata = options.metadata ?? (existsSync(model) ? readOnnxMetadata(model) : undefined);
+  if (metadata) checkModelMetadata(model, metadata, options);
   if (device === 'cuda') return openCudaTranslator(model);
   if (workers > 0) return PoolTranslator.open(model, workers);
   return OnnxTranslator.open(model, { intraOpThreads: threads });
@@ -69,8 +72,11 @@ export async function openTranslator(
  * plane differs from a named `--plane`: both would write a mislabelled
  * file. Models without the metadata pass.
  */
-export function checkModelMetadata(model: string, options: TranslatorOptions): void {
-  const metadata = readOnnxMetadata(model);
+function checkModelMetadata(
+  model: string,
+  metadata: ReadonlyMap<string, string>,
+  options: TranslatorOptions,
+): void {
   const target = targetDomain(metadata);
   if (options.domain !== undefined && target !== null && target !== options.domain) {
     throw new ConfigError(

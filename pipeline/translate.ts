@@ -132,11 +132,14 @@ export interface TranslateSummary {
  * response says nothing about the others), else all planes. Any other
  * value is taken as asked.
  */
-function modelPlane(job: TranslateJob, header: StoredHeader | null): string {
-  if (job.plane !== 'auto') return job.plane;
-  if (!header || !fs.existsSync(job.model)) return 'all';
-  const plane = readOnnxMetadata(job.model).get('plane');
-  return plane && header.planes.some((p) => p.name === plane) ? plane : 'all';
+function modelPlane(
+  asked: string,
+  metadata: ReadonlyMap<string, string> | undefined,
+  header: StoredHeader | null,
+): string {
+  if (asked !== 'auto') return asked;
+  const plane = metadata?.get('plane');
+  return plane && header?.planes.some((p) => p.name === plane) ? plane : 'all';
 }
 
 /** Runs the job; `onProgress` receives start, per-batch and per-event events. */
@@ -152,8 +155,9 @@ export async function translateEvents(
   let translator: Translator | undefined;
   try {
     const { events, without } = eventsWithTag(reader, tag);
-    translator = await openTranslator(job.model, job);
-    job = { ...job, plane: modelPlane(job, reader.header()) };
+    const metadata = fs.existsSync(job.model) ? readOnnxMetadata(job.model) : undefined;
+    translator = await openTranslator(job.model, { ...job, metadata });
+    job = { ...job, plane: modelPlane(job.plane, metadata, reader.header()) };
     const tile = [translator.tileHeight, translator.tileWidth] as const;
     const overlap = [
       overlapPixels(job.overlap, tile[0], '--overlap'),
