@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 
-const PYTHON = '/usr/bin/python3';
+import { hasPythonModules, PYTHON } from './python.js';
 
 const SCRIPT = `
 import sys, onnx
@@ -27,12 +27,7 @@ onnx.save(model, path)
 
 /** True when /usr/bin/python3 can import onnx (Debian python3-onnx). */
 export function hasPythonOnnx(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return hasPythonModules('onnx');
 }
 
 export const NO_ONNX = 'python3-onnx is not installed for /usr/bin/python3 (make pydeps)';

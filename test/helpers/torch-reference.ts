@@ -9,8 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type GeneratorConfig, generatorWeightSpecs } from '../../models/generator-spec.js';
+import { hasPythonModules, PYTHON } from './python.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'bench/reference/vitunet_torch.py';
 
 export const NO_TORCH =
@@ -18,12 +18,7 @@ export const NO_TORCH =
 
 /** True when /usr/bin/python3 can import torch and numpy. */
 export function hasPythonTorch(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return hasPythonModules('torch, numpy');
 }
 
 /**
